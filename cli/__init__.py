@@ -1,0 +1,1 @@
+"""The `smaug` command line."""

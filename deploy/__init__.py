@@ -1,0 +1,1 @@
+"""How Smaug runs: configuration and the local launcher (`smaug up`)."""

@@ -26,10 +26,16 @@ def generate(out: Path) -> None:
     if mypy_grpc is None:
         sys.exit("protoc-gen-mypy_grpc not found: install mypy-protobuf in this environment")
     cmd = [
-        sys.executable, "-m", "grpc_tools.protoc",
-        f"-I{PROTO}", f"-I{THIRD_PARTY}",
-        f"--python_out={out}", f"--pyi_out={out}", f"--grpc_python_out={out}",
-        f"--plugin=protoc-gen-mypy_grpc={mypy_grpc}", f"--mypy_grpc_out={out}",
+        sys.executable,
+        "-m",
+        "grpc_tools.protoc",
+        f"-I{PROTO}",
+        f"-I{THIRD_PARTY}",
+        f"--python_out={out}",
+        f"--pyi_out={out}",
+        f"--grpc_python_out={out}",
+        f"--plugin=protoc-gen-mypy_grpc={mypy_grpc}",
+        f"--mypy_grpc_out={out}",
         *protos,
     ]
     subprocess.run(cmd, check=True, cwd=PROTO)
@@ -41,7 +47,9 @@ def generated_files(root: Path) -> set[Path]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true", help="fail if regenerating changes anything")
+    parser.add_argument(
+        "--check", action="store_true", help="fail if regenerating changes anything"
+    )
     args = parser.parse_args()
     if not args.check:
         for stale in generated_files(PROTO):
@@ -54,7 +62,8 @@ def main() -> int:
         fresh, committed = generated_files(fresh_root), generated_files(PROTO)
         drift = sorted(str(p) for p in fresh ^ committed)
         drift += sorted(
-            str(p) for p in fresh & committed
+            str(p)
+            for p in fresh & committed
             if not filecmp.cmp(fresh_root / p, PROTO / p, shallow=False)
         )
     if drift:

@@ -1,0 +1,1 @@
+"""The protection service: providers, plugin servers, flows, checkpoints, and the Bank service."""

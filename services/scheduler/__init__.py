@@ -1,0 +1,1 @@
+"""The scheduler: the trigger engine and operation runner."""

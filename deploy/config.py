@@ -1,0 +1,270 @@
+"""Smaug's configuration: one YAML file (optional), environment overrides, embedded defaults.
+
+Precedence, lowest first: the defaults below, the file named by ``--config`` or ``SMAUG_CONFIG``,
+then environment variables. ``SMAUG_DATA_DIR`` sets ``data_dir``; any other scalar setting is
+``SMAUG_<SECTION>__<KEY>`` in upper case, for example ``SMAUG_API__LISTEN=0.0.0.0:8790`` or
+``SMAUG_API__DATABASE_URL=postgresql+psycopg://smaug:pw@db/smaug``. Strings may use
+``{data_dir}``. deploy/smaug.example.yaml is the annotated reference.
+
+With no file at all, Smaug runs on one machine: SQLite and a filesystem bank under the data
+directory, and the in-tree plugins launched as child processes.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+# The provider every embedded deployment has; its id is fixed so that a second `smaug up` on the
+# same data directory finds the checkpoints it made before.
+LOCAL_PROVIDER_ID = "cf56bd3e-97a7-4078-b6d5-f36246333fd9"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or wrong; the message names the setting and the fix."""
+
+
+@dataclass(frozen=True)
+class PluginConfig:
+    """A protection plugin: launched by command, or reached at an address someone else runs."""
+
+    name: str
+    command: tuple[str, ...] = ()
+    address: str = ""
+    # Plugin-specific settings, handed to a launched plugin as JSON in SMAUG_PLUGIN_CONFIG.
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """A provider: a named set of plugins plus one bank."""
+
+    id: str
+    name: str
+    description: str
+    bank: dict[str, Any]
+    plugins: tuple[PluginConfig, ...]
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    listen: str
+    database_url: str
+    protection_address: str
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    listen: str
+    api_address: str
+    database_url: str
+
+
+@dataclass(frozen=True)
+class ProtectionConfig:
+    listen: str
+    section_secret: str
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    log_level: str
+    api: ApiConfig
+    scheduler: SchedulerConfig
+    protection: ProtectionConfig
+    providers: tuple[ProviderConfig, ...] = field(default_factory=tuple)
+
+    def provider(self, provider_id: str) -> ProviderConfig | None:
+        return next((p for p in self.providers if p.id == provider_id), None)
+
+
+def in_tree_plugin(name: str, module: str) -> dict[str, Any]:
+    """A plugin entry that launches one of Smaug's own plugin servers with this interpreter."""
+    return {"name": name, "command": [sys.executable, "-m", module]}
+
+
+def _defaults() -> dict[str, Any]:
+    return {
+        "data_dir": str(Path(os.environ.get("XDG_DATA_HOME", "~/.local/share")) / "smaug"),
+        "log_level": "info",
+        "api": {
+            "listen": "127.0.0.1:8790",
+            "database_url": "sqlite:///{data_dir}/smaug.db",
+            "protection_address": "127.0.0.1:8792",
+        },
+        "scheduler": {
+            "listen": "127.0.0.1:8791",
+            "api_address": "127.0.0.1:8790",
+            "database_url": "sqlite:///{data_dir}/smaug.db",
+        },
+        "protection": {"listen": "127.0.0.1:8792", "section_secret": ""},
+        "providers": [
+            {
+                "id": LOCAL_PROVIDER_ID,
+                "name": "Local",
+                "description": "Embedded provider: a filesystem bank under the data directory "
+                "and the in-tree plugins",
+                "bank": {"backend": "filesystem", "path": "{data_dir}/bank"},
+                "plugins": [
+                    {
+                        **in_tree_plugin("directory", "smaug.plugins.directory"),
+                        "settings": {"roots": []},
+                    },
+                ],
+            }
+        ],
+    }
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    for name, value in environ.items():
+        if name == "SMAUG_DATA_DIR":
+            overrides["data_dir"] = value
+        elif name == "SMAUG_LOG_LEVEL":
+            overrides["log_level"] = value
+        elif name.startswith("SMAUG_") and "__" in name:
+            section, _, key = name[len("SMAUG_") :].lower().partition("__")
+            overrides.setdefault(section, {})[key] = value
+    return overrides
+
+
+def _require_str(raw: dict[str, Any], path: str, key: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{path}.{key} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _expand(value: Any, data_dir: Path) -> Any:
+    if isinstance(value, str):
+        return value.replace("{data_dir}", str(data_dir))
+    if isinstance(value, dict):
+        return {k: _expand(v, data_dir) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand(v, data_dir) for v in value]
+    return value
+
+
+def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:
+    section = raw.get(name)
+    if not isinstance(section, dict):
+        raise ConfigError(f"{name} must be a mapping of settings, got {section!r}")
+    return section
+
+
+def _plugin(raw: Any, path: str) -> PluginConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path} must be a mapping with name and command or address")
+    name = _require_str(raw, path, "name")
+    command = raw.get("command") or []
+    address = raw.get("address") or ""
+    if isinstance(command, str):
+        command = command.split()
+    if bool(command) == bool(address):
+        raise ConfigError(f"{path} ({name}) needs exactly one of command or address")
+    settings = raw.get("settings") or {}
+    if not isinstance(settings, dict):
+        raise ConfigError(f"{path}.settings must be a mapping")
+    return PluginConfig(
+        name=name,
+        command=tuple(str(c) for c in command),
+        address=str(address),
+        settings=dict(settings),
+    )
+
+
+def _provider(raw: Any, path: str) -> ProviderConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path} must be a mapping with id, name, bank and plugins")
+    bank = raw.get("bank")
+    if not isinstance(bank, dict) or "backend" not in bank:
+        raise ConfigError(f"{path}.bank must be a mapping with a backend (filesystem or s3)")
+    plugins = raw.get("plugins") or []
+    if not isinstance(plugins, list):
+        raise ConfigError(f"{path}.plugins must be a list")
+    return ProviderConfig(
+        id=_require_str(raw, path, "id"),
+        name=_require_str(raw, path, "name"),
+        description=str(raw.get("description") or ""),
+        bank=dict(bank),
+        plugins=tuple(_plugin(p, f"{path}.plugins[{i}]") for i, p in enumerate(plugins)),
+    )
+
+
+def _section_secret(configured: str, data_dir: Path) -> str:
+    """The key signing bank section tokens: configured for replicas, else kept in the data dir."""
+    if configured:
+        return configured
+    secret_file = data_dir / "section-secret"
+    if not secret_file.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
+    return secret_file.read_text().strip()
+
+
+def load(path: str | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Build the configuration from defaults, the optional file, and the environment."""
+    environ = dict(os.environ if environ is None else environ)
+    raw = _defaults()
+    path = path or environ.get("SMAUG_CONFIG")
+    if path:
+        try:
+            loaded = yaml.safe_load(Path(path).read_text()) or {}
+        except OSError as error:
+            raise ConfigError(f"cannot read configuration file {path}: {error.strerror}") from None
+        except yaml.YAMLError as error:
+            raise ConfigError(f"configuration file {path} is not valid YAML: {error}") from None
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"configuration file {path} must hold a mapping at the top level")
+        raw = _merge(raw, loaded)
+    raw = _merge(raw, _env_overrides(environ))
+
+    data_dir = Path(_require_str(raw, "", "data_dir")).expanduser().resolve()
+    raw = _expand(raw, data_dir)
+    api, scheduler, protection = (_section(raw, n) for n in ("api", "scheduler", "protection"))
+    providers = raw.get("providers") or []
+    if not isinstance(providers, list):
+        raise ConfigError("providers must be a list")
+    parsed = tuple(_provider(p, f"providers[{i}]") for i, p in enumerate(providers))
+    ids = [p.id for p in parsed]
+    if len(ids) != len(set(ids)):
+        raise ConfigError(f"providers: ids must be unique, got {ids}")
+    return Config(
+        data_dir=data_dir,
+        log_level=str(raw.get("log_level") or "info"),
+        api=ApiConfig(
+            listen=_require_str(api, "api", "listen"),
+            database_url=_require_str(api, "api", "database_url"),
+            protection_address=_require_str(api, "api", "protection_address"),
+        ),
+        scheduler=SchedulerConfig(
+            listen=_require_str(scheduler, "scheduler", "listen"),
+            api_address=_require_str(scheduler, "scheduler", "api_address"),
+            database_url=_require_str(scheduler, "scheduler", "database_url"),
+        ),
+        protection=ProtectionConfig(
+            listen=_require_str(protection, "protection", "listen"),
+            section_secret=_section_secret(str(protection.get("section_secret") or ""), data_dir),
+        ),
+        providers=parsed,
+    )

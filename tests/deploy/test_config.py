@@ -1,0 +1,78 @@
+"""Configuration: defaults, the file, environment overrides, and errors that name the setting."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from smaug.deploy.config import LOCAL_PROVIDER_ID, ConfigError, load
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "smaug.example.yaml"
+
+
+def test_embedded_defaults_need_no_file(tmp_path: Path) -> None:
+    config = load(None, {"SMAUG_DATA_DIR": str(tmp_path)})
+    assert config.data_dir == tmp_path
+    assert config.api.database_url == f"sqlite:///{tmp_path}/smaug.db"
+    (provider,) = config.providers
+    assert provider.id == LOCAL_PROVIDER_ID
+    assert provider.bank == {"backend": "filesystem", "path": f"{tmp_path}/bank"}
+    assert [p.name for p in provider.plugins] == ["directory"]
+    # The section secret is made once and kept.
+    assert load(None, {"SMAUG_DATA_DIR": str(tmp_path)}).protection.section_secret == (
+        config.protection.section_secret
+    )
+    assert len(config.protection.section_secret) == 64
+
+
+def test_the_annotated_example_loads(tmp_path: Path) -> None:
+    config = load(str(EXAMPLE), {"SMAUG_DATA_DIR": str(tmp_path)})
+    assert config.providers[0].plugins[0].settings == {"roots": ["/srv/data"]}
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    config = load(
+        str(EXAMPLE),
+        {
+            "SMAUG_DATA_DIR": str(tmp_path),
+            "SMAUG_API__LISTEN": "0.0.0.0:9999",
+            "SMAUG_API__DATABASE_URL": "postgresql+psycopg://u:p@db/smaug",
+            "SMAUG_LOG_LEVEL": "debug",
+        },
+    )
+    assert config.api.listen == "0.0.0.0:9999"
+    assert config.api.database_url == "postgresql+psycopg://u:p@db/smaug"
+    assert config.log_level == "debug"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("api: 3", "api must be a mapping"),
+        ("api: {listen: ''}", "api.listen must be a non-empty string"),
+        ("providers: [{id: a, name: b}]", "providers[0].bank must be a mapping with a backend"),
+        (
+            "providers: [{id: a, name: b, bank: {backend: filesystem}, plugins: [{name: p}]}]",
+            "providers[0].plugins[0] (p) needs exactly one of command or address",
+        ),
+        (
+            "providers: [{id: a, name: b, bank: {backend: s3}},"
+            " {id: a, name: c, bank: {backend: s3}}]",
+            "ids must be unique",
+        ),
+        ("[1, 2]", "must hold a mapping at the top level"),
+        ("api: [", "is not valid YAML"),
+    ],
+)
+def test_bad_settings_are_named(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "smaug.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load(str(path), {"SMAUG_DATA_DIR": str(tmp_path)})
+
+
+def test_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=re.escape("cannot read configuration file /nonexistent")):
+        load("/nonexistent.yaml", {"SMAUG_DATA_DIR": str(tmp_path)})
