@@ -2,14 +2,99 @@
 
 from __future__ import annotations
 
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+
+from smaug.api.admin import QuotaService, ServiceRegistryService
+from smaug.api.auth import Authenticator, KeystoneSettings
+from smaug.api.core import ApiContext, ProviderLookup, Settings
+from smaug.api.forward import Forwarder
+from smaug.api.operations import OperationLogService, RestoreService, VerificationService
+from smaug.api.plans import PlanService
+from smaug.api.protection import CheckpointService, ProtectableService, ProviderService
+from smaug.api.scheduled_operations import ScheduledOperationService
+from smaug.api.triggers import TriggerService
 from smaug.deploy.config import Config
-from smaug.mesh.contracts import services_of
 from smaug.mesh.server import MeshServer
+from smaug.store import identities
+from smaug.store.db import Store
+from smaug.v1 import (
+    checkpoints_pb2_grpc,
+    operation_logs_pb2_grpc,
+    plans_pb2_grpc,
+    protectables_pb2_grpc,
+    providers_pb2_grpc,
+    quotas_pb2_grpc,
+    restores_pb2_grpc,
+    scheduled_operations_pb2_grpc,
+    services_pb2_grpc,
+    triggers_pb2_grpc,
+    verifications_pb2_grpc,
+)
+
+log = logging.getLogger(__name__)
 
 
-def build(config: Config) -> MeshServer:
+def _register(
+    add: Callable[[Any, grpc.aio.Server], None], servicer: Any, server: grpc.aio.Server
+) -> None:
+    add(servicer, server)
+
+
+def build(
+    config: Config,
+    *,
+    store: Store | None = None,
+    settings: Settings | None = None,
+    provider_lookup: ProviderLookup | None = None,
+) -> MeshServer:
+    """The api server: opens (and migrates) the store, makes the first admin on an empty
+    standalone store, and registers every smaug.v1 service."""
+    store = store or Store(config.api.database_url)
+    keystone = KeystoneSettings.from_env()
+    if keystone is None and identities.bootstrap_admin(store, config.data_dir):
+        log.info(
+            "created the admin user", extra={"token_file": str(config.data_dir / "admin-token")}
+        )
+    forwarder = Forwarder(config.api.protection_address, config.protection.section_secret)
+    ctx = ApiContext(
+        store,
+        Authenticator(store, keystone),
+        forwarder,
+        settings or Settings.from_env(),
+        provider_lookup,
+    )
     server = MeshServer("api", config.api.listen)
-    server.add_unimplemented(services_of("smaug.v1"))
+    registrations = [
+        (plans_pb2_grpc, "PlanService", PlanService(ctx)),
+        (providers_pb2_grpc, "ProviderService", ProviderService(ctx)),
+        (protectables_pb2_grpc, "ProtectableService", ProtectableService(ctx)),
+        (checkpoints_pb2_grpc, "CheckpointService", CheckpointService(ctx)),
+        (restores_pb2_grpc, "RestoreService", RestoreService(ctx)),
+        (verifications_pb2_grpc, "VerificationService", VerificationService(ctx)),
+        (triggers_pb2_grpc, "TriggerService", TriggerService(ctx)),
+        (
+            scheduled_operations_pb2_grpc,
+            "ScheduledOperationService",
+            ScheduledOperationService(ctx),
+        ),
+        (operation_logs_pb2_grpc, "OperationLogService", OperationLogService(ctx)),
+        (quotas_pb2_grpc, "QuotaService", QuotaService(ctx)),
+        (services_pb2_grpc, "ServiceRegistryService", ServiceRegistryService(ctx)),
+    ]
+    for module, name, servicer in registrations:
+        add = getattr(module, f"add_{name}Servicer_to_server")
+        server.add(f"smaug.v1.{name}", functools.partial(_register, add, servicer))
+
+    async def close() -> None:
+        await forwarder.close()
+        store.dispose()
+
+    server.on_shutdown(close)
     return server
 
 

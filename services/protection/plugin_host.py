@@ -27,6 +27,10 @@ HANDSHAKE_TIMEOUT_SECONDS = 30.0
 HEALTH_INTERVAL_SECONDS = 5.0
 STOP_GRACE_SECONDS = 5.0
 MAX_BACKOFF_SECONDS = 30.0
+READY_WAIT_SECONDS = 30.0
+# Restart budget: at most this many restarts within the window, then the host gives up.
+RESTART_BUDGET = 5
+RESTART_WINDOW_SECONDS = 600.0
 
 
 class PluginStartError(RuntimeError):
@@ -67,6 +71,9 @@ class PluginHandle:
     info: plugin_pb2.GetPluginInfoResponse = field(default_factory=plugin_pb2.GetPluginInfoResponse)
     process: asyncio.subprocess.Process | None = None
     restarts: int = 0
+    # Set when the restart budget is spent: why the host stopped restarting the plugin.
+    given_up: str = ""
+    recent_restarts: list[float] = field(default_factory=list)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     # Readers of the launched process's stdout and stderr, kept so they are not collected.
     readers: list[asyncio.Task[None]] = field(default_factory=list)
@@ -76,10 +83,21 @@ class PluginHandle:
         return self.config.name
 
     @property
-    def stub(self) -> plugin_pb2_grpc.ProtectionPluginServiceStub:
+    def stub(self) -> plugin_pb2_grpc.ProtectionPluginServiceAsyncStub:
+        if self.given_up:
+            raise PluginStartError(self.given_up)
         if self.channel is None or not self.ready.is_set():
             raise PluginStartError(f"plugin {self.name} is not running (restarting or stopped)")
         return plugin_pb2_grpc.ProtectionPluginServiceStub(self.channel)
+
+    async def ready_stub(
+        self, timeout: float = READY_WAIT_SECONDS
+    ) -> plugin_pb2_grpc.ProtectionPluginServiceAsyncStub:
+        """The stub once the plugin is up, waiting out a restart in progress."""
+        if not self.ready.is_set() and not self.given_up:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.ready.wait(), timeout)
+        return self.stub
 
     def resource_types(self) -> list[str]:
         return [t.type for t in self.info.resource_types]
@@ -92,7 +110,9 @@ class PluginHost:
         self,
         host_env: dict[str, str] | None = None,
         health_interval: float = HEALTH_INTERVAL_SECONDS,
+        first_backoff: float = 1.0,
     ) -> None:
+        self._first_backoff = first_backoff
         self._env = dict(os.environ if host_env is None else host_env)
         self._health_interval = health_interval
         self.handles: list[PluginHandle] = []
@@ -185,12 +205,12 @@ class PluginHost:
 
     async def _supervise(self, handle: PluginHandle) -> None:
         """Restart a launched plugin that dies or stops answering, with exponential backoff."""
-        backoff = 1.0
+        backoff = self._first_backoff
         while not self._stopping:
             died = handle.process is not None and handle.process.returncode is not None
             healthy = not died and await serving(handle.address, sdk.HEALTH_NAME)
             if healthy:
-                backoff = 1.0
+                backoff = self._first_backoff
                 await asyncio.sleep(self._health_interval)
                 continue
             if self._stopping:
@@ -201,6 +221,21 @@ class PluginHost:
                 await asyncio.sleep(self._health_interval)
                 handle.ready.set()
                 continue
+            now = time.monotonic()
+            handle.recent_restarts = [
+                t for t in handle.recent_restarts if now - t < RESTART_WINDOW_SECONDS
+            ]
+            if len(handle.recent_restarts) >= RESTART_BUDGET:
+                handle.given_up = (
+                    f"plugin {handle.name} died {RESTART_BUDGET + 1} times within "
+                    f"{RESTART_WINDOW_SECONDS / 60:.0f} minutes; its restart budget is spent. "
+                    "Fix the plugin (its stderr is in the protection log) and restart the "
+                    "protection service"
+                )
+                log.error("plugin restart budget spent", extra={"plugin": handle.name})
+                await self._discard(handle)
+                return
+            handle.recent_restarts.append(now)
             log.warning("plugin died; restarting", extra={"plugin": handle.name, "in": backoff})
             await self._discard(handle)
             await asyncio.sleep(backoff)

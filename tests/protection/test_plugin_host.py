@@ -89,11 +89,12 @@ async def test_hook_streams_progress_then_result_with_state(host: PluginHost) ->
 
     restore = plugin_pb2.RunHookRequest(
         operation=plugin_pb2.OPERATION_RESTORE,
-        phase=plugin_pb2.PHASE_COMPLETE,
+        phase=plugin_pb2.PHASE_PREPARE_BEGIN,
         resource=plugin_pb2.Resource(type="Test::Thing", id="t2"),
+        state=to_struct({"earlier": "phase"}),
     )
     (only,) = [e async for e in stub.RunHook(restore, timeout=10)]
-    assert only.result.new_resource_id == "restored-t2"
+    assert dict(only.result.state) == {"earlier": "phase", "prepare_begin": True}
 
 
 async def test_hook_failure_carries_the_plugins_reason(host: PluginHost) -> None:
@@ -224,3 +225,21 @@ async def test_directory_plugin_confines_itself_to_its_roots(
         )
     assert relative.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert field_violations(relative.value) == {"resource_id": "must be an absolute path"}
+
+
+async def test_restart_budget_is_spent_with_a_clear_error() -> None:
+    crashing = str(Path(SAMPLE).with_name("crashing_plugin.py"))
+    plugin_host = PluginHost(health_interval=0.05, first_backoff=0.01)
+    try:
+        await plugin_host.start([PluginConfig(name="crashing", command=(sys.executable, crashing))])
+        handle = plugin_host.handles[0]
+        for _ in range(300):
+            await asyncio.sleep(0.1)
+            if handle.given_up:
+                break
+        assert "restart budget is spent" in handle.given_up
+        assert handle.restarts == 5
+        with pytest.raises(PluginStartError, match="crashing died 6 times"):
+            await handle.ready_stub(timeout=1)
+    finally:
+        await plugin_host.stop()

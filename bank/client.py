@@ -1,0 +1,266 @@
+"""SectionClient: what a plugin uses to read and write its bank section over gRPC.
+
+    async with SectionClient(request.bank_section) as bank:
+        size = await bank.write_stream("data", open(path, "rb"))
+        async for block in bank.read_stream("data"):
+            ...
+
+write_stream cuts the data into chunks here (the same content-defined chunking the bank uses),
+asks the bank which chunks it lacks and uploads only those, several batches at a time;
+read_stream fetches chunks with several ReadChunks calls in flight and yields them in order,
+checking each against its hash. Memory stays bounded by batch size x parallelism.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from types import TracebackType
+from typing import IO, Protocol
+
+import grpc
+
+from smaug.bank.chunking import Chunker, ChunkingParams
+from smaug.bank.chunks import chunk_hash
+from smaug.bank.errors import ChunkCorrupt, ObjectNotFound
+from smaug.bank.service import GRPC_MESSAGE_OPTIONS
+from smaug.bank.v1 import bank_pb2, bank_pb2_grpc
+
+READ_BLOCK = 4 * 1024 * 1024
+BATCH_BYTES = 32 * 1024 * 1024
+READ_GROUP_BYTES = 8 * 1024 * 1024
+
+Source = bytes | bytearray | memoryview | IO[bytes] | AsyncIterable[bytes] | Iterable[bytes]
+
+
+class SectionLike(Protocol):
+    """smaug.plugin.v1.BankSection or anything with the same fields."""
+
+    @property
+    def address(self) -> str: ...
+    @property
+    def token(self) -> str: ...
+    @property
+    def read_only(self) -> bool: ...
+
+
+async def _blocks(source: Source) -> AsyncIterator[bytes]:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        view = memoryview(source)
+        for offset in range(0, len(view), READ_BLOCK):
+            yield bytes(view[offset : offset + READ_BLOCK])
+    elif hasattr(source, "read"):
+        reader: IO[bytes] = source  # type: ignore[assignment]
+        while block := await asyncio.to_thread(reader.read, READ_BLOCK):
+            yield block
+    elif isinstance(source, AsyncIterable):
+        async for block in source:
+            yield bytes(block)
+    else:
+        for block in source:
+            yield bytes(block)
+
+
+class SectionClient:
+    def __init__(
+        self,
+        section: SectionLike,
+        *,
+        channel: grpc.aio.Channel | None = None,
+        parallelism: int = 4,
+        chunking: ChunkingParams | None = None,
+    ) -> None:
+        self.section = section
+        self._own_channel = channel is None
+        self._channel = channel or grpc.aio.insecure_channel(
+            section.address, options=GRPC_MESSAGE_OPTIONS
+        )
+        self._stub = bank_pb2_grpc.BankServiceStub(self._channel)
+        self._parallelism = max(1, parallelism)
+        self._chunking = chunking
+
+    def __repr__(self) -> str:  # the token is a credential: never print it
+        mode = "ro" if self.section.read_only else "rw"
+        return f"SectionClient({self.section.address!r}, {mode})"
+
+    async def __aenter__(self) -> SectionClient:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._own_channel:
+            await self._channel.close()
+
+    # -- objects ---------------------------------------------------------------------------
+    async def put_object(self, key: str, data: bytes) -> None:
+        await self._stub.PutObject(
+            bank_pb2.PutObjectRequest(section=self.section.token, key=key, data=data)
+        )
+
+    async def get_object(self, key: str) -> bytes:
+        try:
+            answer = await self._stub.GetObject(
+                bank_pb2.GetObjectRequest(section=self.section.token, key=key)
+            )
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.NOT_FOUND:
+                raise ObjectNotFound(key) from None
+            raise
+        return bytes(answer.data)
+
+    async def delete_object(self, key: str) -> None:
+        await self._stub.DeleteObject(
+            bank_pb2.DeleteObjectRequest(section=self.section.token, key=key)
+        )
+
+    async def list_objects(self, prefix: str = "", *, page_size: int = 0) -> list[str]:
+        keys: list[str] = []
+        token = ""
+        while True:
+            answer = await self._stub.ListObjects(
+                bank_pb2.ListObjectsRequest(
+                    section=self.section.token,
+                    prefix=prefix,
+                    page_size=page_size,
+                    page_token=token,
+                )
+            )
+            keys.extend(answer.keys)
+            token = answer.next_page_token
+            if not token:
+                return keys
+
+    # -- streams ---------------------------------------------------------------------------
+    async def write_stream(self, name: str, source: Source) -> int:
+        """Store `source` as the stream `name`; returns its size in bytes."""
+        chunker = Chunker(self._chunking)
+        refs: list[bank_pb2.ChunkRef] = []
+        sent: set[str] = set()
+        uploads: set[asyncio.Task[None]] = set()
+        slots = asyncio.Semaphore(self._parallelism)
+        batch: list[memoryview] = []
+        batch_bytes = 0
+
+        async def upload(chunks: list[tuple[str, memoryview]]) -> None:
+            try:
+
+                def messages() -> Iterator[bank_pb2.UploadChunksRequest]:
+                    for index, (digest, data) in enumerate(chunks):
+                        yield bank_pb2.UploadChunksRequest(
+                            section=self.section.token if index == 0 else "",
+                            chunk=bank_pb2.Chunk(hash=digest, data=bytes(data)),
+                        )
+
+                await self._stub.UploadChunks(messages())
+            finally:
+                slots.release()
+
+        async def flush() -> None:
+            nonlocal batch, batch_bytes
+            chunks, batch, batch_bytes = batch, [], 0
+            hashes = await asyncio.to_thread(lambda: [chunk_hash(data) for data in chunks])
+            refs.extend(
+                bank_pb2.ChunkRef(hash=digest, size=len(data))
+                for digest, data in zip(hashes, chunks, strict=True)
+            )
+            offered = [digest for digest in dict.fromkeys(hashes) if digest not in sent]
+            if not offered:
+                return
+            answer = await self._stub.FindMissingChunks(
+                bank_pb2.FindMissingChunksRequest(section=self.section.token, hashes=offered)
+            )
+            sent.update(offered)
+            missing = set(answer.missing_hashes)
+            todo = {d: c for d, c in zip(hashes, chunks, strict=True) if d in missing}
+            if todo:
+                for task in [t for t in uploads if t.done()]:
+                    task.result()
+                await slots.acquire()
+                task = asyncio.create_task(upload(list(todo.items())))
+                uploads.add(task)
+                task.add_done_callback(uploads.discard)
+
+        try:
+            async for block in _blocks(source):
+                for data in await asyncio.to_thread(chunker.feed, block):
+                    batch.append(data)
+                    batch_bytes += len(data)
+                if batch_bytes >= BATCH_BYTES:
+                    await flush()
+            batch.extend(chunker.finish())
+            if batch:
+                await flush()
+            await asyncio.gather(*uploads)
+        finally:
+            for task in uploads:
+                task.cancel()
+        answer = await self._stub.CommitStream(
+            bank_pb2.CommitStreamRequest(section=self.section.token, name=name, chunks=refs)
+        )
+        return int(answer.size)
+
+    async def stream_manifest(self, name: str) -> bank_pb2.GetStreamResponse:
+        return await self._stub.GetStream(
+            bank_pb2.GetStreamRequest(section=self.section.token, name=name)
+        )
+
+    async def read_stream(self, name: str) -> AsyncIterator[bytes]:
+        """The stream's bytes in order, chunk by chunk, verified; fetched in parallel."""
+        manifest = await self.stream_manifest(name)
+        groups: list[list[str]] = []
+        size = 0
+        for ref in manifest.chunks:
+            if not groups or size >= READ_GROUP_BYTES:
+                groups.append([])
+                size = 0
+            groups[-1].append(ref.hash)
+            size += ref.size
+
+        async def fetch(hashes: list[str]) -> list[bytes]:
+            out: list[bytes] = []
+            call = self._stub.ReadChunks(
+                bank_pb2.ReadChunksRequest(section=self.section.token, hashes=hashes)
+            )
+            async for answer in call:
+                expected = hashes[len(out)]
+                if answer.chunk.hash != expected or chunk_hash(answer.chunk.data) != expected:
+                    raise ChunkCorrupt(expected, self.section.address, "received data mismatch")
+                out.append(bytes(answer.chunk.data))
+            if len(out) != len(hashes):
+                raise ChunkCorrupt(hashes[len(out)], self.section.address, "stream ended early")
+            return out
+
+        window: list[asyncio.Task[list[bytes]]] = []
+        pending = iter(groups)
+        try:
+            for group in pending:
+                window.append(asyncio.create_task(fetch(group)))
+                if len(window) >= self._parallelism:
+                    break
+            while window:
+                chunks = await window.pop(0)
+                following = next(pending, None)
+                if following is not None:
+                    window.append(asyncio.create_task(fetch(following)))
+                for data in chunks:
+                    yield data
+        finally:
+            for task in window:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, grpc.aio.AioRpcError):
+                    await task
+
+    async def read_stream_into(self, name: str, sink: IO[bytes]) -> int:
+        written = 0
+        async for data in self.read_stream(name):
+            await asyncio.to_thread(sink.write, data)
+            written += len(data)
+        return written

@@ -1,0 +1,230 @@
+"""The SQL schema shared by the api, scheduler and protection services.
+
+Times are naive UTC datetimes. Enum-valued columns hold the smaug.v1 enum numbers (for example
+``OperationStatus.OPERATION_STATUS_IN_PROGRESS`` = 1). JSON columns hold plain JSON values;
+protobuf messages kept in them (resource states, progress, structs) are stored in their JSON
+mapping (``google.protobuf.json_format.MessageToDict``).
+
+The schema is created and upgraded only by the migrations in ``smaug.store.migrations``; these
+models must describe exactly what the newest migration builds (a test compares them).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: sa.JSON, list[Any]: sa.JSON}
+
+
+class Plan(Base):
+    __tablename__ = "plans"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(sa.String(255), index=True)
+    name: Mapped[str] = mapped_column(sa.String(255))
+    description: Mapped[str] = mapped_column(sa.String(255), default="")
+    provider_id: Mapped[str] = mapped_column(sa.String(255))
+    status: Mapped[int] = mapped_column(sa.Integer)
+    # [{"type", "id", "name", "extra_info"?}, ...]
+    resources: Mapped[list[Any]] = mapped_column(sa.JSON)
+    # {"<type>" or "<type>#<id>": {option: value}}
+    parameters: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    create_time: Mapped[datetime] = mapped_column(sa.DateTime)
+    update_time: Mapped[datetime] = mapped_column(sa.DateTime)
+
+
+class Trigger(Base):
+    __tablename__ = "triggers"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(sa.String(255), index=True)
+    name: Mapped[str] = mapped_column(sa.String(255))
+    type: Mapped[int] = mapped_column(sa.Integer)
+    format: Mapped[int] = mapped_column(sa.Integer)
+    pattern: Mapped[str] = mapped_column(sa.Text)
+    start_time: Mapped[datetime] = mapped_column(sa.DateTime)
+    end_time: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
+    window_seconds: Mapped[int] = mapped_column(sa.Integer)
+    next_fire_time: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
+    create_time: Mapped[datetime] = mapped_column(sa.DateTime)
+    update_time: Mapped[datetime] = mapped_column(sa.DateTime)
+
+
+class ScheduledOperation(Base):
+    __tablename__ = "scheduled_operations"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(sa.String(255), index=True)
+    user_id: Mapped[str] = mapped_column(sa.String(255))
+    name: Mapped[str] = mapped_column(sa.String(255))
+    description: Mapped[str] = mapped_column(sa.String(255), default="")
+    operation_type: Mapped[int] = mapped_column(sa.Integer)
+    trigger_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    provider_id: Mapped[str] = mapped_column(sa.String(255))
+    plan_id: Mapped[str] = mapped_column(sa.String(36))
+    max_backups: Mapped[int] = mapped_column(sa.Integer, default=0)
+    retention_duration_days: Mapped[int] = mapped_column(sa.Integer, default=0)
+    enabled: Mapped[bool] = mapped_column(sa.Boolean)
+    create_time: Mapped[datetime] = mapped_column(sa.DateTime)
+    update_time: Mapped[datetime] = mapped_column(sa.DateTime)
+
+
+class ScheduledOperationRun(Base):
+    """One run of a scheduled operation (written by the scheduler; newest 5 are shown)."""
+
+    __tablename__ = "scheduled_operation_runs"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    scheduled_operation_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    expected_time: Mapped[datetime] = mapped_column(sa.DateTime)
+    triggered_time: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
+    start_time: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
+    end_time: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
+    state: Mapped[int] = mapped_column(sa.Integer)
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    checkpoint_id: Mapped[str] = mapped_column(sa.String(36), default="")
+
+
+class Restore(Base):
+    __tablename__ = "restores"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(sa.String(255), index=True)
+    provider_id: Mapped[str] = mapped_column(sa.String(255))
+    checkpoint_id: Mapped[str] = mapped_column(sa.String(255))
+    restore_target: Mapped[str] = mapped_column(sa.Text, default="")
+    parameters: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    status: Mapped[int] = mapped_column(sa.Integer)
+    status_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    resource_states: Mapped[list[Any]] = mapped_column(sa.JSON)
+    progress: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    create_time: Mapped[datetime] = mapped_column(sa.DateTime)
+    update_time: Mapped[datetime] = mapped_column(sa.DateTime)
+    end_time: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
+
+
+class Verification(Base):
+    __tablename__ = "verifications"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(sa.String(255), index=True)
+    provider_id: Mapped[str] = mapped_column(sa.String(255))
+    checkpoint_id: Mapped[str] = mapped_column(sa.String(255))
+    parameters: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    status: Mapped[int] = mapped_column(sa.Integer)
+    status_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    resource_states: Mapped[list[Any]] = mapped_column(sa.JSON)
+    progress: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    create_time: Mapped[datetime] = mapped_column(sa.DateTime)
+    update_time: Mapped[datetime] = mapped_column(sa.DateTime)
+    end_time: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
+
+
+class OperationLog(Base):
+    __tablename__ = "operation_logs"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(sa.String(255), index=True)
+    operation_type: Mapped[int] = mapped_column(sa.Integer)
+    status: Mapped[int] = mapped_column(sa.Integer)
+    checkpoint_id: Mapped[str] = mapped_column(sa.String(255), default="")
+    plan_id: Mapped[str] = mapped_column(sa.String(36), default="")
+    provider_id: Mapped[str] = mapped_column(sa.String(255), default="")
+    restore_id: Mapped[str] = mapped_column(sa.String(36), default="")
+    verification_id: Mapped[str] = mapped_column(sa.String(36), default="")
+    scheduled_operation_id: Mapped[str] = mapped_column(sa.String(36), default="")
+    start_time: Mapped[datetime] = mapped_column(sa.DateTime)
+    end_time: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
+    error_info: Mapped[str] = mapped_column(sa.Text, default="")
+    extra_info: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, nullable=True)
+
+
+class QuotaLimit(Base):
+    """A project's override of one quota resource."""
+
+    __tablename__ = "quotas"
+
+    project_id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    resource: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    hard_limit: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class QuotaClassLimit(Base):
+    __tablename__ = "quota_classes"
+
+    class_name: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    resource: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    hard_limit: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class QuotaUsage(Base):
+    __tablename__ = "quota_usages"
+
+    project_id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    resource: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    in_use: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    reserved: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class Reservation(Base):
+    __tablename__ = "reservations"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(sa.String(255))
+    resource: Mapped[str] = mapped_column(sa.String(64))
+    delta: Mapped[int] = mapped_column(sa.BigInteger)
+    create_time: Mapped[datetime] = mapped_column(sa.DateTime)
+
+
+class ServiceRecord(Base):
+    __tablename__ = "services"
+    __table_args__ = (sa.UniqueConstraint("binary", "host", name="uq_services_binary_host"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    binary: Mapped[str] = mapped_column(sa.String(255))
+    host: Mapped[str] = mapped_column(sa.String(255))
+    disabled: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    disabled_reason: Mapped[str] = mapped_column(sa.String(255), default="")
+    heartbeat_time: Mapped[datetime] = mapped_column(sa.DateTime)
+    create_time: Mapped[datetime] = mapped_column(sa.DateTime)
+    update_time: Mapped[datetime] = mapped_column(sa.DateTime)
+
+
+class User(Base):
+    """A standalone-mode user (no Keystone): a name in one project with roles."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    project_id: Mapped[str] = mapped_column(sa.String(255))
+    roles: Mapped[list[Any]] = mapped_column(sa.JSON)
+    create_time: Mapped[datetime] = mapped_column(sa.DateTime)
+
+
+class Token(Base):
+    """A standalone-mode API token, stored as its SHA-256 hex digest only."""
+
+    __tablename__ = "tokens"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    create_time: Mapped[datetime] = mapped_column(sa.DateTime)
+
+
+class RequestRecord(Base):
+    """Idempotency: the object a create call with a client request id produced."""
+
+    __tablename__ = "request_records"
+
+    project_id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    request_id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    result_id: Mapped[str] = mapped_column(sa.String(255))
+    create_time: Mapped[datetime] = mapped_column(sa.DateTime)

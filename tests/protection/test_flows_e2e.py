@@ -1,0 +1,385 @@
+"""Every operation end to end through the real mesh (`smaug up`): api -> protection -> plugin
+server processes -> bank, checking hook order, statuses, reasons, progress and operation logs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+import yaml
+
+from smaug.v1 import (
+    checkpoints_pb2,
+    checkpoints_pb2_grpc,
+    common_pb2,
+    operation_logs_pb2,
+    operation_logs_pb2_grpc,
+    plans_pb2,
+    plans_pb2_grpc,
+    providers_pb2,
+    providers_pb2_grpc,
+    resources_pb2,
+    restores_pb2,
+    restores_pb2_grpc,
+    verifications_pb2,
+    verifications_pb2_grpc,
+)
+from support.mesh import Mesh, processes_marked, smaug_up
+
+SAMPLE = str(Path(__file__).resolve().parents[1] / "support" / "sample_plugin.py")
+PROVIDER = "11111111-2222-4333-8444-555555555555"
+MIRROR = "66666666-7777-4888-8999-000000000000"
+# t1 contains t2 and t3; t3 contains t4; t2 and t3 share t5.
+CHILDREN = {"t1": ["t2", "t3"], "t2": ["t5"], "t3": ["t4", "t5"]}
+
+
+def write_config(tmp: Path, log: Path) -> Path:
+    plugin = {
+        "name": "sample",
+        "command": [sys.executable, SAMPLE],
+        "settings": {"children": CHILDREN, "log": str(log)},
+    }
+    config = {
+        "providers": [
+            {
+                "id": PROVIDER,
+                "name": "Sample",
+                "description": "sample plugin",
+                "bank": {"backend": "filesystem", "path": str(tmp / "bank")},
+                "plugins": [plugin],
+            },
+            {
+                "id": MIRROR,
+                "name": "Mirror",
+                "description": "copies land here",
+                "bank": {"backend": "filesystem", "path": str(tmp / "mirror")},
+                "plugins": [plugin],
+            },
+        ]
+    }
+    path = tmp / "smaug.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+class Api:
+    """Stubs of the api, authenticated with the admin token `smaug up` created."""
+
+    def __init__(self, mesh: Mesh) -> None:
+        token = (mesh.data_dir / "admin-token").read_text().strip()
+        self.channel = grpc.insecure_channel(mesh.api)
+        self.metadata = (("authorization", f"Bearer {token}"),)
+        self.plans = plans_pb2_grpc.PlanServiceStub(self.channel)
+        self.checkpoints = checkpoints_pb2_grpc.CheckpointServiceStub(self.channel)
+        self.restores = restores_pb2_grpc.RestoreServiceStub(self.channel)
+        self.verifications = verifications_pb2_grpc.VerificationServiceStub(self.channel)
+        self.logs = operation_logs_pb2_grpc.OperationLogServiceStub(self.channel)
+        self.providers = providers_pb2_grpc.ProviderServiceStub(self.channel)
+
+    def call(self, method: Any, request: Any) -> Any:
+        return method(request, metadata=self.metadata, timeout=30)
+
+    def plan(self, resource_ids: list[str], parameters: dict[str, Any] | None = None) -> str:
+        plan = plans_pb2.Plan(name="sample plan", provider_id=PROVIDER)
+        for resource_id in resource_ids:
+            plan.resources.add(type="Test::Thing", id=resource_id, name=resource_id)
+        for key, value in (parameters or {}).items():
+            plan.parameters[key].update(value)
+        created = self.call(self.plans.CreatePlan, plans_pb2.CreatePlanRequest(plan=plan))
+        return str(created.plan.id)
+
+    def settle(self, provider_id: str, checkpoint_id: str) -> list[Any]:
+        events = list(
+            self.checkpoints.WatchCheckpoint(
+                checkpoints_pb2.WatchCheckpointRequest(
+                    provider_id=provider_id, checkpoint_id=checkpoint_id
+                ),
+                metadata=self.metadata,
+                timeout=60,
+            )
+        )
+        return events
+
+    def protect(self, plan_id: str) -> tuple[checkpoints_pb2.Checkpoint, list[Any]]:
+        created = self.call(
+            self.checkpoints.CreateCheckpoint,
+            checkpoints_pb2.CreateCheckpointRequest(provider_id=PROVIDER, plan_id=plan_id),
+        )
+        events = self.settle(PROVIDER, created.checkpoint.id)
+        got = self.call(
+            self.checkpoints.GetCheckpoint,
+            checkpoints_pb2.GetCheckpointRequest(
+                provider_id=PROVIDER, checkpoint_id=created.checkpoint.id
+            ),
+        )
+        return got.checkpoint, events
+
+
+@pytest.fixture(scope="module")
+def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Mesh, Api, Path]]:
+    tmp = tmp_path_factory.mktemp("e2e")
+    log = tmp / "hooks.log"
+    config = write_config(tmp, log)
+    with smaug_up(tmp / "data", {"SMAUG_CONFIG": str(config)}) as running:
+        api = Api(running)
+        yield running, api, log
+        api.channel.close()
+
+
+def hook_log(log: Path, operation: str) -> list[tuple[str, str]]:
+    entries = [line.split() for line in log.read_text().splitlines()]
+    return [(rid, phase) for rid, op, phase in entries if op == operation]
+
+
+def assert_karbor_order(entries: list[tuple[str, str]], phases: tuple[str, ...]) -> None:
+    position = {entry: i for i, entry in enumerate(entries)}
+    nodes = {"t1", "t2", "t3", "t4", "t5"}
+    assert len(entries) == len(set(entries)) == len(nodes) * len(phases), entries
+    for node in nodes:
+        order = [position[(node, p)] for p in phases]
+        assert order == sorted(order)
+    for parent, children in CHILDREN.items():
+        for child in children:
+            assert position[(parent, "prepare_begin")] < position[(child, "prepare_begin")]
+            assert position[(child, "prepare_finish")] < position[(parent, "prepare_finish")]
+            assert position[(child, "complete")] < position[(parent, "complete")]
+
+
+PHASES = ("prepare_begin", "prepare_finish", "main", "complete")
+
+
+def test_provider_view_carries_the_plugin_schemas(mesh: tuple[Mesh, Api, Path]) -> None:
+    _, api, _ = mesh
+    got = api.call(
+        api.providers.GetProvider, providers_pb2.GetProviderRequest(provider_id=PROVIDER)
+    )
+    (thing,) = got.provider.resource_types
+    assert thing.resource_type == "Test::Thing" and thing.plugin_name == "sample"
+    assert "mode" in thing.options_schema["properties"]
+    assert common_pb2.OPERATION_TYPE_PROTECT in thing.operations
+
+
+def test_protect_restore_copy_delete_in_karbor_order(mesh: tuple[Mesh, Api, Path]) -> None:
+    _running, api, log = mesh
+    log.write_text("")
+    plan_id = api.plan(["t1", "t5"], {"Test::Thing": {"mode": "ok"}})
+    checkpoint, events = api.protect(plan_id)
+
+    assert checkpoint.status == checkpoints_pb2.CHECKPOINT_STATUS_AVAILABLE, checkpoint
+    assert events[-1].status == checkpoints_pb2.CHECKPOINT_STATUS_AVAILABLE
+    assert len(checkpoint.resource_graph.nodes) == 5
+    roots = [
+        checkpoint.resource_graph.nodes[i].resource.id
+        for i in checkpoint.resource_graph.root_indexes
+    ]
+    assert roots == ["t1"]  # t5 is planned but is a child: processed once, as a child
+    assert {s.status for s in checkpoint.resource_states} == {
+        resources_pb2.RESOURCE_STATUS_AVAILABLE
+    }
+    assert checkpoint.progress.resources_done == checkpoint.progress.resources_total == 5
+    assert checkpoint.progress.bytes_done == 5 * 30
+    assert_karbor_order(hook_log(log, "protect"), PHASES)
+
+    restore = api.call(
+        api.restores.CreateRestore,
+        restores_pb2.CreateRestoreRequest(
+            restore=restores_pb2.Restore(provider_id=PROVIDER, checkpoint_id=checkpoint.id)
+        ),
+    ).restore
+    final = list(
+        api.restores.WatchRestore(
+            restores_pb2.WatchRestoreRequest(restore_id=restore.id),
+            metadata=api.metadata,
+            timeout=60,
+        )
+    )[-1]
+    assert final.status == common_pb2.OPERATION_STATUS_SUCCEEDED, final
+    restored = {s.resource.id: s.new_resource_id for s in final.resource_states}
+    assert restored == {f"t{i}": f"restored-t{i}" for i in range(1, 6)}
+    assert_karbor_order(hook_log(log, "restore"), PHASES)
+
+    # The sample plugin cannot verify: the verification fails with the plugin's reason.
+    verification = api.call(
+        api.verifications.CreateVerification,
+        verifications_pb2.CreateVerificationRequest(
+            verification=verifications_pb2.Verification(
+                provider_id=PROVIDER, checkpoint_id=checkpoint.id
+            )
+        ),
+    ).verification
+    settled = list(
+        api.verifications.WatchVerification(
+            verifications_pb2.WatchVerificationRequest(verification_id=verification.id),
+            metadata=api.metadata,
+            timeout=60,
+        )
+    )[-1]
+    assert settled.status == common_pb2.OPERATION_STATUS_FAILED
+    assert "cannot verify Test::Thing" in settled.status_reason
+
+    copies = api.call(
+        api.checkpoints.CopyCheckpoints,
+        checkpoints_pb2.CopyCheckpointsRequest(
+            provider_id=PROVIDER, plan_id=plan_id, destination_provider_id=MIRROR
+        ),
+    )
+    (pair,) = copies.copies
+    assert pair.source_checkpoint_id == checkpoint.id
+    copy_events = api.settle(MIRROR, pair.copy_checkpoint_id)
+    assert copy_events[-1].status == checkpoints_pb2.CHECKPOINT_STATUS_AVAILABLE
+    assert copy_events[-1].operation == common_pb2.OPERATION_TYPE_COPY
+    again = api.call(
+        api.checkpoints.CopyCheckpoints,
+        checkpoints_pb2.CopyCheckpointsRequest(
+            provider_id=PROVIDER, plan_id=plan_id, destination_provider_id=MIRROR
+        ),
+    )
+    assert list(again.copies) == []  # already copied
+
+    api.call(
+        api.checkpoints.DeleteCheckpoint,
+        checkpoints_pb2.DeleteCheckpointRequest(provider_id=PROVIDER, checkpoint_id=checkpoint.id),
+    )
+    deleted = api.settle(PROVIDER, checkpoint.id)
+    assert deleted[-1].status == checkpoints_pb2.CHECKPOINT_STATUS_DELETED
+    assert deleted[-1].operation == common_pb2.OPERATION_TYPE_DELETE
+
+    logs = api.call(
+        api.logs.ListOperationLogs,
+        operation_logs_pb2.ListOperationLogsRequest(filter=f'checkpoint_id = "{checkpoint.id}"'),
+    ).operation_logs
+    kinds = sorted((entry.operation_type, entry.status) for entry in logs)
+    assert kinds == sorted(
+        [
+            (common_pb2.OPERATION_TYPE_PROTECT, common_pb2.OPERATION_STATUS_SUCCEEDED),
+            (common_pb2.OPERATION_TYPE_RESTORE, common_pb2.OPERATION_STATUS_SUCCEEDED),
+            (common_pb2.OPERATION_TYPE_VERIFY, common_pb2.OPERATION_STATUS_FAILED),
+            (common_pb2.OPERATION_TYPE_DELETE, common_pb2.OPERATION_STATUS_SUCCEEDED),
+        ]
+    )
+    assert all(entry.HasField("end_time") for entry in logs)
+
+
+def test_a_failing_hook_names_the_resource_and_stops_the_flow(
+    mesh: tuple[Mesh, Api, Path],
+) -> None:
+    _, api, log = mesh
+    log.write_text("")
+    plan_id = api.plan(["t1"], {"Test::Thing#t4": {"mode": "fail"}})
+    checkpoint, _ = api.protect(plan_id)
+    assert checkpoint.status == checkpoints_pb2.CHECKPOINT_STATUS_ERROR
+    assert "Test::Thing#t4 failed in main" in checkpoint.status_reason
+    assert "thing t4 refused to be copied" in checkpoint.status_reason
+    failed = {s.resource.id: s for s in checkpoint.resource_states}
+    assert failed["t4"].status == resources_pb2.RESOURCE_STATUS_ERROR
+    # Nothing that waits on t4 completed: t3 and t1 never reached complete.
+    entries = hook_log(log, "protect")
+    assert ("t3", "complete") not in entries and ("t1", "complete") not in entries
+
+
+def test_restore_refuses_a_checkpoint_that_is_not_available(mesh: tuple[Mesh, Api, Path]) -> None:
+    _, api, _ = mesh
+    plan_id = api.plan(["t2"], {"Test::Thing": {"mode": "fail"}})
+    checkpoint, _ = api.protect(plan_id)
+    assert checkpoint.status == checkpoints_pb2.CHECKPOINT_STATUS_ERROR
+    with pytest.raises(grpc.RpcError) as refused:
+        api.call(
+            api.restores.CreateRestore,
+            restores_pb2.CreateRestoreRequest(
+                restore=restores_pb2.Restore(provider_id=PROVIDER, checkpoint_id=checkpoint.id)
+            ),
+        )
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "only available checkpoints can be restored" in refused.value.details()
+    with pytest.raises(grpc.RpcError) as bad_parameter:
+        api.call(
+            api.restores.CreateRestore,
+            restores_pb2.CreateRestoreRequest(
+                restore=restores_pb2.Restore(
+                    provider_id=PROVIDER,
+                    checkpoint_id=checkpoint.id,
+                    parameters={"Test::Thing": _struct({"nope": 1})},
+                )
+            ),
+        )
+    assert bad_parameter.value.code() in (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        grpc.StatusCode.FAILED_PRECONDITION,
+    )
+
+
+def _struct(value: dict[str, Any]) -> Any:
+    from google.protobuf import struct_pb2
+
+    struct = struct_pb2.Struct()
+    struct.update(value)
+    return struct
+
+
+def plugin_pid(mesh: Mesh) -> int:
+    (pid,) = [
+        p
+        for p in processes_marked(str(mesh.data_dir))
+        if SAMPLE.encode() in Path(f"/proc/{p}/cmdline").read_bytes()
+    ]
+    return pid
+
+
+def test_killed_plugin_fails_the_checkpoint_and_is_restarted(
+    mesh: tuple[Mesh, Api, Path],
+) -> None:
+    running, api, _ = mesh
+    plan_id = api.plan(["t2"], {"Test::Thing": {"mode": "slow"}})
+    created = api.call(
+        api.checkpoints.CreateCheckpoint,
+        checkpoints_pb2.CreateCheckpointRequest(provider_id=PROVIDER, plan_id=plan_id),
+    )
+    time.sleep(1.0)
+    victim = plugin_pid(running)
+    os.kill(victim, signal.SIGKILL)
+    events = api.settle(PROVIDER, created.checkpoint.id)
+    assert events[-1].status == checkpoints_pb2.CHECKPOINT_STATUS_ERROR
+    assert "plugin sample" in events[-1].status_reason
+    # The host restarts the plugin, and the next protect succeeds.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if plugin_pid(running) != victim:
+                break
+        except ValueError:
+            pass
+        time.sleep(0.2)
+    checkpoint, _ = api.protect(api.plan(["t2"]))
+    assert checkpoint.status == checkpoints_pb2.CHECKPOINT_STATUS_AVAILABLE, (
+        checkpoint.status_reason
+    )
+
+
+def test_checkpoint_extra_info_is_kept(mesh: tuple[Mesh, Api, Path]) -> None:
+    _, api, _ = mesh
+    plan_id = api.plan(["t2"])
+    request = checkpoints_pb2.CreateCheckpointRequest(provider_id=PROVIDER, plan_id=plan_id)
+    request.extra_info.update({"created_by": "test", "ticket": "42"})
+    created = api.call(api.checkpoints.CreateCheckpoint, request)
+    api.settle(PROVIDER, created.checkpoint.id)
+    got = api.call(
+        api.checkpoints.GetCheckpoint,
+        checkpoints_pb2.GetCheckpointRequest(
+            provider_id=PROVIDER, checkpoint_id=created.checkpoint.id
+        ),
+    )
+    assert dict(got.checkpoint.extra_info) == {"created_by": "test", "ticket": "42"}
+    listed = api.call(
+        api.checkpoints.ListCheckpoints,
+        checkpoints_pb2.ListCheckpointsRequest(provider_id=PROVIDER, plan_id=plan_id),
+    )
+    assert [c.id for c in listed.checkpoints] == [created.checkpoint.id]
+    assert json.loads(json.dumps(dict(got.checkpoint.extra_info)))["ticket"] == "42"

@@ -1,0 +1,1 @@
+"""Shared test helpers (plain modules, no fixtures registered on import)."""

