@@ -25,7 +25,8 @@ from smaug.bank.manifests import ChunkRef, Manifest
 READ_BLOCK = 8 * 1024 * 1024
 BATCH_CHUNKS = 32
 #: Plaintext bytes of chunks in flight, writing and reading (plus the chunker's <= 16 MiB).
-DEFAULT_BUDGET = 96 * 1024 * 1024
+DEFAULT_BUDGET = 64 * 1024 * 1024
+READ_BUDGET = 48 * 1024 * 1024
 
 Registrar = Callable[[list[str]], None]
 T = TypeVar("T")
@@ -76,7 +77,7 @@ def _chunk_lists(
     yield chunker.finish()
 
 
-def _prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+def _prefetched(items: Iterator[T], depth: int = 1) -> Iterator[T]:
     """Run `items` in its own thread, `depth` ahead: reading and cutting (both GIL-free) then
     overlap with the caller's work."""
     slots: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
@@ -190,7 +191,7 @@ def iter_chunks_ordered(
     refs: Iterable[ChunkRef],
     *,
     pool: ThreadPoolExecutor,
-    budget: int = DEFAULT_BUDGET,
+    budget: int = READ_BUDGET,
 ) -> Iterator[bytes]:
     """Yield the plaintext of each chunk in order, fetching ahead in parallel within `budget`."""
     window: deque[tuple[Future[bytes], int]] = deque()
@@ -222,7 +223,7 @@ def read_into(
     sink: BinaryIO,
     *,
     pool: ThreadPoolExecutor,
-    budget: int = DEFAULT_BUDGET,
+    budget: int = READ_BUDGET,
 ) -> int:
     written = 0
     for data in iter_chunks_ordered(store, manifest.chunks, pool=pool, budget=budget):

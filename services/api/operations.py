@@ -137,6 +137,20 @@ class RestoreService(restores_pb2_grpc.RestoreServiceServicer):
             identity,
         )
 
+    async def CancelRestore(
+        self,
+        request: restores_pb2.CancelRestoreRequest,
+        context: grpc.aio.ServicerContext[Any, Any],
+    ) -> restores_pb2.CancelRestoreResponse:
+        identity = await self.ctx.identify(context)
+        uuid_arg("restore_id", request.restore_id)
+        return await self.ctx.forwarder.unary(
+            "/smaug.v1.RestoreService/CancelRestore",
+            request,
+            restores_pb2.CancelRestoreResponse,
+            identity,
+        )
+
     async def WatchRestore(
         self, request: restores_pb2.WatchRestoreRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[restores_pb2.WatchRestoreResponse]:
@@ -204,6 +218,20 @@ class VerificationService(verifications_pb2_grpc.VerificationServiceServicer):
             "/smaug.v1.VerificationService/CreateVerification",
             request,
             verifications_pb2.CreateVerificationResponse,
+            identity,
+        )
+
+    async def CancelVerification(
+        self,
+        request: verifications_pb2.CancelVerificationRequest,
+        context: grpc.aio.ServicerContext[Any, Any],
+    ) -> verifications_pb2.CancelVerificationResponse:
+        identity = await self.ctx.identify(context)
+        uuid_arg("verification_id", request.verification_id)
+        return await self.ctx.forwarder.unary(
+            "/smaug.v1.VerificationService/CancelVerification",
+            request,
+            verifications_pb2.CancelVerificationResponse,
             identity,
         )
 

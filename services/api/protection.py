@@ -291,6 +291,20 @@ class CheckpointService(checkpoints_pb2_grpc.CheckpointServiceServicer):
             identity,
         )
 
+    async def CancelCheckpoint(
+        self,
+        request: checkpoints_pb2.CancelCheckpointRequest,
+        context: grpc.aio.ServicerContext[Any, Any],
+    ) -> checkpoints_pb2.CancelCheckpointResponse:
+        identity = await self.ctx.identify(context)
+        _validate(request, ("provider_id", "checkpoint_id"))
+        return await self.ctx.forwarder.unary(
+            _CHECKPOINT + "CancelCheckpoint",
+            request,
+            checkpoints_pb2.CancelCheckpointResponse,
+            identity,
+        )
+
     async def CopyCheckpoints(
         self,
         request: checkpoints_pb2.CopyCheckpointsRequest,

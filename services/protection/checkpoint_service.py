@@ -164,6 +164,14 @@ class CheckpointServicer(checkpoints_pb2_grpc.CheckpointServiceServicer):
             response.parameters[key].CopyFrom(value)
         return response
 
+    async def CancelCheckpoint(
+        self, request: checkpoints_pb2.CancelCheckpointRequest, context: Any
+    ) -> checkpoints_pb2.CancelCheckpointResponse:
+        identity = self._authenticate(context)
+        provider = self._registry.get(request.provider_id)
+        checkpoint = await self._engine.cancel(identity, provider, request.checkpoint_id)
+        return checkpoints_pb2.CancelCheckpointResponse(checkpoint=checkpoint)
+
     async def WatchCheckpoint(
         self, request: checkpoints_pb2.WatchCheckpointRequest, context: Any
     ) -> AsyncIterator[checkpoints_pb2.WatchCheckpointResponse]:

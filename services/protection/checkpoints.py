@@ -31,6 +31,7 @@ from smaug.bank.errors import CheckpointNotFound, ObjectNotFound, PreconditionFa
 from smaug.mesh.errors import RpcError, failed_precondition, invalid_argument, not_found
 from smaug.mesh.identity import Identity
 from smaug.plugin.v1 import plugin_pb2
+from smaug.protection import cancellation
 from smaug.protection import graph as graph_module
 from smaug.protection.graph import Node, ResourceGraph
 from smaug.protection.operations import OperationRun, execute
@@ -54,6 +55,7 @@ STATUS = {
 }
 STATUS_NAMES = {value: key for key, value in STATUS.items()}
 SETTLED = {"available", "error", "deleted", "error-deleting"}
+RUNNING_CHECKPOINT = {"protecting", "deleting", "wait_copying", "copying"}
 RESETTABLE_FROM = {"available", "error", "copying", "wait_copying"}
 RUNNING_STATUS = {
     "protect": resources_pb2.RESOURCE_STATUS_PROTECTING,
@@ -376,8 +378,10 @@ class CheckpointEngine:
         reason = ""
         try:
             await save_state()
-            await execute(run, provider.plugin_for)
+            await cancellation.unless_cancelled(bank, meta.id, execute(run, provider.plugin_for))
             final = success
+        except cancellation.Cancelled as cancelled:
+            final, reason = failure, str(cancelled)
         except asyncio.CancelledError:
             final = failure
             reason = f"{operation} was cancelled: the protection service stopped; retry it"
@@ -397,7 +401,24 @@ class CheckpointEngine:
             log.warning("checkpoint changed under %s: %s", operation, error)
         finally:
             await asyncio.to_thread(bank.backend.delete, INFLIGHT_PREFIX + meta.id)
+            await cancellation.clear(bank, meta.id)
             await self.records.finish_log(log_id, final == success, reason)
+
+    async def cancel(
+        self, identity: Identity, provider: Provider, checkpoint_id: str
+    ) -> checkpoints_pb2.Checkpoint:
+        """Ask whichever replica runs the checkpoint's operation to stop it."""
+        bank = await provider.bank()
+        meta = await self.meta(bank, checkpoint_id)
+        self.owned(meta, identity)
+        if meta.status not in RUNNING_CHECKPOINT:
+            raise failed_precondition(
+                f"checkpoint {checkpoint_id} is {meta.status}; nothing is running on it",
+                subject=f"checkpoint/{checkpoint_id}",
+                kind="CHECKPOINT_STATUS",
+            )
+        await cancellation.request(bank, checkpoint_id, identity.user_id or identity.project_id)
+        return await self.to_proto(bank, meta)
 
     # -- copy --------------------------------------------------------------------------------
     async def copy(

@@ -17,6 +17,7 @@ from google.protobuf import json_format, timestamp_pb2
 from smaug.mesh.errors import RpcError, failed_precondition, invalid_argument, not_found
 from smaug.mesh.identity import Identity
 from smaug.plugin.v1 import plugin_pb2
+from smaug.protection import cancellation
 from smaug.protection.checkpoints import CheckpointEngine, timestamp
 from smaug.protection.graph import ResourceGraph
 from smaug.protection.operations import OperationRun, execute
@@ -178,8 +179,10 @@ class JobEngine:
             final = common_pb2.OPERATION_STATUS_FAILED
             try:
                 await changed()
-                await execute(run, provider.plugin_for)
+                await cancellation.unless_cancelled(bank, job_id, execute(run, provider.plugin_for))
                 final = common_pb2.OPERATION_STATUS_SUCCEEDED
+            except cancellation.Cancelled as cancelled:
+                reason = str(cancelled)
             except asyncio.CancelledError:
                 reason = f"{operation} was cancelled: the protection service stopped"
             except Exception as error:
@@ -193,6 +196,7 @@ class JobEngine:
                 resource_states=states,
                 progress=progress,
             )
+            await cancellation.clear(bank, job_id)
             await self.records.finish_log(
                 log_id, final == common_pb2.OPERATION_STATUS_SUCCEEDED, reason
             )
@@ -210,6 +214,18 @@ class JobEngine:
         )
         if job is None:
             raise not_found(kind, job_id)
+        return job
+
+    async def cancel(self, kind: str, job_id: str, identity: Identity) -> Job:
+        job = await self.get(kind, job_id, identity)
+        if job.status != common_pb2.OPERATION_STATUS_IN_PROGRESS:
+            raise failed_precondition(
+                f"{kind} {job_id} has already finished",
+                subject=f"{kind}/{job_id}",
+                kind="OPERATION_FINISHED",
+            )
+        bank = await self.registry.get(job.provider_id).bank()
+        await cancellation.request(bank, job_id, identity.user_id or identity.project_id)
         return job
 
     async def watch(self, kind: str, job_id: str, identity: Identity) -> AsyncIterator[Job]:
@@ -282,6 +298,13 @@ class RestoreServicer(restores_pb2_grpc.RestoreServiceServicer):
         assert isinstance(job, restores_pb2.Restore)
         return restores_pb2.CreateRestoreResponse(restore=job)
 
+    async def CancelRestore(
+        self, request: restores_pb2.CancelRestoreRequest, context: Any
+    ) -> restores_pb2.CancelRestoreResponse:
+        job = await self._jobs.cancel("restore", request.restore_id, self._authenticate(context))
+        assert isinstance(job, restores_pb2.Restore)
+        return restores_pb2.CancelRestoreResponse(restore=job)
+
     async def WatchRestore(
         self, request: restores_pb2.WatchRestoreRequest, context: Any
     ) -> AsyncIterator[restores_pb2.WatchRestoreResponse]:
@@ -328,6 +351,14 @@ class VerificationServicer(verifications_pb2_grpc.VerificationServiceServicer):
         )
         assert isinstance(job, verifications_pb2.Verification)
         return verifications_pb2.CreateVerificationResponse(verification=job)
+
+    async def CancelVerification(
+        self, request: verifications_pb2.CancelVerificationRequest, context: Any
+    ) -> verifications_pb2.CancelVerificationResponse:
+        identity = self._authenticate(context)
+        job = await self._jobs.cancel("verification", request.verification_id, identity)
+        assert isinstance(job, verifications_pb2.Verification)
+        return verifications_pb2.CancelVerificationResponse(verification=job)
 
     async def WatchVerification(
         self, request: verifications_pb2.WatchVerificationRequest, context: Any

@@ -383,3 +383,32 @@ def test_checkpoint_extra_info_is_kept(mesh: tuple[Mesh, Api, Path]) -> None:
     )
     assert [c.id for c in listed.checkpoints] == [created.checkpoint.id]
     assert json.loads(json.dumps(dict(got.checkpoint.extra_info)))["ticket"] == "42"
+
+
+def test_cancel_stops_a_running_protect_within_seconds(mesh: tuple[Mesh, Api, Path]) -> None:
+    _, api, _ = mesh
+    plan_id = api.plan(["t2"], {"Test::Thing": {"mode": "slow"}})
+    created = api.call(
+        api.checkpoints.CreateCheckpoint,
+        checkpoints_pb2.CreateCheckpointRequest(provider_id=PROVIDER, plan_id=plan_id),
+    )
+    time.sleep(0.5)
+    started = time.monotonic()
+    api.call(
+        api.checkpoints.CancelCheckpoint,
+        checkpoints_pb2.CancelCheckpointRequest(
+            provider_id=PROVIDER, checkpoint_id=created.checkpoint.id
+        ),
+    )
+    events = api.settle(PROVIDER, created.checkpoint.id)
+    assert time.monotonic() - started < 10
+    assert events[-1].status == checkpoints_pb2.CHECKPOINT_STATUS_ERROR
+    assert events[-1].status_reason.startswith("cancelled by user ")
+    with pytest.raises(grpc.RpcError) as settled:
+        api.call(
+            api.checkpoints.CancelCheckpoint,
+            checkpoints_pb2.CancelCheckpointRequest(
+                provider_id=PROVIDER, checkpoint_id=created.checkpoint.id
+            ),
+        )
+    assert settled.value.code() == grpc.StatusCode.FAILED_PRECONDITION

@@ -252,3 +252,17 @@ class WatchCheckpointResponse(_message.Message):
     resource_states: _containers.RepeatedCompositeFieldContainer[_resources_pb2.ResourceState]
     progress: _common_pb2.Progress
     def __init__(self, event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., operation: _Optional[_Union[_common_pb2.OperationType, str]] = ..., status: _Optional[_Union[CheckpointStatus, str]] = ..., status_reason: _Optional[str] = ..., resource_states: _Optional[_Iterable[_Union[_resources_pb2.ResourceState, _Mapping]]] = ..., progress: _Optional[_Union[_common_pb2.Progress, _Mapping]] = ...) -> None: ...
+
+class CancelCheckpointRequest(_message.Message):
+    __slots__ = ("provider_id", "checkpoint_id")
+    PROVIDER_ID_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_ID_FIELD_NUMBER: _ClassVar[int]
+    provider_id: str
+    checkpoint_id: str
+    def __init__(self, provider_id: _Optional[str] = ..., checkpoint_id: _Optional[str] = ...) -> None: ...
+
+class CancelCheckpointResponse(_message.Message):
+    __slots__ = ("checkpoint",)
+    CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
+    checkpoint: Checkpoint
+    def __init__(self, checkpoint: _Optional[_Union[Checkpoint, _Mapping]] = ...) -> None: ...

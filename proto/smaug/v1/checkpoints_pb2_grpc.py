@@ -65,6 +65,11 @@ class CheckpointServiceStub:
                 request_serializer=smaug_dot_v1_dot_checkpoints__pb2.CopyCheckpointsRequest.SerializeToString,
                 response_deserializer=smaug_dot_v1_dot_checkpoints__pb2.CopyCheckpointsResponse.FromString,
                 _registered_method=True)
+        self.CancelCheckpoint = channel.unary_unary(
+                '/smaug.v1.CheckpointService/CancelCheckpoint',
+                request_serializer=smaug_dot_v1_dot_checkpoints__pb2.CancelCheckpointRequest.SerializeToString,
+                response_deserializer=smaug_dot_v1_dot_checkpoints__pb2.CancelCheckpointResponse.FromString,
+                _registered_method=True)
         self.WatchCheckpoint = channel.unary_stream(
                 '/smaug.v1.CheckpointService/WatchCheckpoint',
                 request_serializer=smaug_dot_v1_dot_checkpoints__pb2.WatchCheckpointRequest.SerializeToString,
@@ -139,6 +144,16 @@ class CheckpointServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CancelCheckpoint(self, request, context):
+        """CancelCheckpoint asks the protect, copy or delete running on a checkpoint to stop. Running
+        hooks are cancelled within seconds and the checkpoint ends ERROR (or ERROR_DELETING) with
+        the reason "cancelled by user <id>". FAILED_PRECONDITION when nothing is running on it;
+        NOT_FOUND / PERMISSION_DENIED as for GetCheckpoint.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WatchCheckpoint(self, request, context):
         """WatchCheckpoint streams a checkpoint's progress: first its current state at once, then an
         event on every status or per-resource change, progress at most once a second, and a
@@ -182,6 +197,11 @@ def add_CheckpointServiceServicer_to_server(servicer, server):
                     servicer.CopyCheckpoints,
                     request_deserializer=smaug_dot_v1_dot_checkpoints__pb2.CopyCheckpointsRequest.FromString,
                     response_serializer=smaug_dot_v1_dot_checkpoints__pb2.CopyCheckpointsResponse.SerializeToString,
+            ),
+            'CancelCheckpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelCheckpoint,
+                    request_deserializer=smaug_dot_v1_dot_checkpoints__pb2.CancelCheckpointRequest.FromString,
+                    response_serializer=smaug_dot_v1_dot_checkpoints__pb2.CancelCheckpointResponse.SerializeToString,
             ),
             'WatchCheckpoint': grpc.unary_stream_rpc_method_handler(
                     servicer.WatchCheckpoint,
@@ -352,6 +372,33 @@ class CheckpointService:
             '/smaug.v1.CheckpointService/CopyCheckpoints',
             smaug_dot_v1_dot_checkpoints__pb2.CopyCheckpointsRequest.SerializeToString,
             smaug_dot_v1_dot_checkpoints__pb2.CopyCheckpointsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelCheckpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/smaug.v1.CheckpointService/CancelCheckpoint',
+            smaug_dot_v1_dot_checkpoints__pb2.CancelCheckpointRequest.SerializeToString,
+            smaug_dot_v1_dot_checkpoints__pb2.CancelCheckpointResponse.FromString,
             options,
             channel_credentials,
             insecure,

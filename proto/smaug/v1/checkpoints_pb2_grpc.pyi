@@ -75,6 +75,12 @@ class CheckpointServiceStub:
     provider or a parameter is not valid; FAILED_PRECONDITION when the plan has no checkpoint
     in this project, or a plugin lacks the copy operation; RESOURCE_EXHAUSTED on quota.
     """
+    CancelCheckpoint: _grpc.UnaryUnaryMultiCallable[_checkpoints_pb2.CancelCheckpointRequest, _checkpoints_pb2.CancelCheckpointResponse]
+    """CancelCheckpoint asks the protect, copy or delete running on a checkpoint to stop. Running
+    hooks are cancelled within seconds and the checkpoint ends ERROR (or ERROR_DELETING) with
+    the reason "cancelled by user <id>". FAILED_PRECONDITION when nothing is running on it;
+    NOT_FOUND / PERMISSION_DENIED as for GetCheckpoint.
+    """
     WatchCheckpoint: _grpc.UnaryStreamMultiCallable[_checkpoints_pb2.WatchCheckpointRequest, _checkpoints_pb2.WatchCheckpointResponse]
     """WatchCheckpoint streams a checkpoint's progress: first its current state at once, then an
     event on every status or per-resource change, progress at most once a second, and a
@@ -126,6 +132,12 @@ class CheckpointServiceAsyncStub(CheckpointServiceStub):
     provider or the plan does not exist; INVALID_ARGUMENT when the plan belongs to another
     provider or a parameter is not valid; FAILED_PRECONDITION when the plan has no checkpoint
     in this project, or a plugin lacks the copy operation; RESOURCE_EXHAUSTED on quota.
+    """
+    CancelCheckpoint: _aio.UnaryUnaryMultiCallable[_checkpoints_pb2.CancelCheckpointRequest, _checkpoints_pb2.CancelCheckpointResponse]  # type: ignore[assignment]
+    """CancelCheckpoint asks the protect, copy or delete running on a checkpoint to stop. Running
+    hooks are cancelled within seconds and the checkpoint ends ERROR (or ERROR_DELETING) with
+    the reason "cancelled by user <id>". FAILED_PRECONDITION when nothing is running on it;
+    NOT_FOUND / PERMISSION_DENIED as for GetCheckpoint.
     """
     WatchCheckpoint: _aio.UnaryStreamMultiCallable[_checkpoints_pb2.WatchCheckpointRequest, _checkpoints_pb2.WatchCheckpointResponse]  # type: ignore[assignment]
     """WatchCheckpoint streams a checkpoint's progress: first its current state at once, then an
@@ -211,6 +223,18 @@ class CheckpointServiceServicer(metaclass=_abc_1.ABCMeta):
         provider or the plan does not exist; INVALID_ARGUMENT when the plan belongs to another
         provider or a parameter is not valid; FAILED_PRECONDITION when the plan has no checkpoint
         in this project, or a plugin lacks the copy operation; RESOURCE_EXHAUSTED on quota.
+        """
+
+    @_abc_1.abstractmethod
+    def CancelCheckpoint(
+        self,
+        request: _checkpoints_pb2.CancelCheckpointRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_checkpoints_pb2.CancelCheckpointResponse, _abc.Awaitable[_checkpoints_pb2.CancelCheckpointResponse]]:
+        """CancelCheckpoint asks the protect, copy or delete running on a checkpoint to stop. Running
+        hooks are cancelled within seconds and the checkpoint ends ERROR (or ERROR_DELETING) with
+        the reason "cancelled by user <id>". FAILED_PRECONDITION when nothing is running on it;
+        NOT_FOUND / PERMISSION_DENIED as for GetCheckpoint.
         """
 
     @_abc_1.abstractmethod

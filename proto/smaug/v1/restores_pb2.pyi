@@ -128,3 +128,15 @@ class WatchRestoreResponse(_message.Message):
     resource_states: _containers.RepeatedCompositeFieldContainer[_resources_pb2.ResourceState]
     progress: _common_pb2.Progress
     def __init__(self, event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.OperationStatus, str]] = ..., status_reason: _Optional[str] = ..., resource_states: _Optional[_Iterable[_Union[_resources_pb2.ResourceState, _Mapping]]] = ..., progress: _Optional[_Union[_common_pb2.Progress, _Mapping]] = ...) -> None: ...
+
+class CancelRestoreRequest(_message.Message):
+    __slots__ = ("restore_id",)
+    RESTORE_ID_FIELD_NUMBER: _ClassVar[int]
+    restore_id: str
+    def __init__(self, restore_id: _Optional[str] = ...) -> None: ...
+
+class CancelRestoreResponse(_message.Message):
+    __slots__ = ("restore",)
+    RESTORE_FIELD_NUMBER: _ClassVar[int]
+    restore: Restore
+    def __init__(self, restore: _Optional[_Union[Restore, _Mapping]] = ...) -> None: ...

@@ -50,6 +50,11 @@ class RestoreServiceStub:
                 request_serializer=smaug_dot_v1_dot_restores__pb2.CreateRestoreRequest.SerializeToString,
                 response_deserializer=smaug_dot_v1_dot_restores__pb2.CreateRestoreResponse.FromString,
                 _registered_method=True)
+        self.CancelRestore = channel.unary_unary(
+                '/smaug.v1.RestoreService/CancelRestore',
+                request_serializer=smaug_dot_v1_dot_restores__pb2.CancelRestoreRequest.SerializeToString,
+                response_deserializer=smaug_dot_v1_dot_restores__pb2.CancelRestoreResponse.FromString,
+                _registered_method=True)
         self.WatchRestore = channel.unary_stream(
                 '/smaug.v1.RestoreService/WatchRestore',
                 request_serializer=smaug_dot_v1_dot_restores__pb2.WatchRestoreRequest.SerializeToString,
@@ -88,6 +93,15 @@ class RestoreServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CancelRestore(self, request, context):
+        """CancelRestore asks a running restore to stop; it ends FAILED with the reason "cancelled by user
+        <id>" within seconds. Resources already recreated are left in place and listed in
+        resource_states. FAILED_PRECONDITION when the restore has already finished.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WatchRestore(self, request, context):
         """WatchRestore streams a restore's progress: first its current state at once, then an event
         on every status or per-resource change, progress at most once a second, and a keep-alive
@@ -115,6 +129,11 @@ def add_RestoreServiceServicer_to_server(servicer, server):
                     servicer.CreateRestore,
                     request_deserializer=smaug_dot_v1_dot_restores__pb2.CreateRestoreRequest.FromString,
                     response_serializer=smaug_dot_v1_dot_restores__pb2.CreateRestoreResponse.SerializeToString,
+            ),
+            'CancelRestore': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelRestore,
+                    request_deserializer=smaug_dot_v1_dot_restores__pb2.CancelRestoreRequest.FromString,
+                    response_serializer=smaug_dot_v1_dot_restores__pb2.CancelRestoreResponse.SerializeToString,
             ),
             'WatchRestore': grpc.unary_stream_rpc_method_handler(
                     servicer.WatchRestore,
@@ -204,6 +223,33 @@ class RestoreService:
             '/smaug.v1.RestoreService/CreateRestore',
             smaug_dot_v1_dot_restores__pb2.CreateRestoreRequest.SerializeToString,
             smaug_dot_v1_dot_restores__pb2.CreateRestoreResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelRestore(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/smaug.v1.RestoreService/CancelRestore',
+            smaug_dot_v1_dot_restores__pb2.CancelRestoreRequest.SerializeToString,
+            smaug_dot_v1_dot_restores__pb2.CancelRestoreResponse.FromString,
             options,
             channel_credentials,
             insecure,

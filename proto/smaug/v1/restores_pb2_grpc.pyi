@@ -46,6 +46,11 @@ class RestoreServiceStub:
     FAILED_PRECONDITION when the checkpoint is not AVAILABLE or a plugin lacks the restore
     operation. (Karbor's face turns these into a restore with status "fail".)
     """
+    CancelRestore: _grpc.UnaryUnaryMultiCallable[_restores_pb2.CancelRestoreRequest, _restores_pb2.CancelRestoreResponse]
+    """CancelRestore asks a running restore to stop; it ends FAILED with the reason "cancelled by user
+    <id>" within seconds. Resources already recreated are left in place and listed in
+    resource_states. FAILED_PRECONDITION when the restore has already finished.
+    """
     WatchRestore: _grpc.UnaryStreamMultiCallable[_restores_pb2.WatchRestoreRequest, _restores_pb2.WatchRestoreResponse]
     """WatchRestore streams a restore's progress: first its current state at once, then an event
     on every status or per-resource change, progress at most once a second, and a keep-alive
@@ -70,6 +75,11 @@ class RestoreServiceAsyncStub(RestoreServiceStub):
     when a parameter key or property is not in the provider's restore_schema;
     FAILED_PRECONDITION when the checkpoint is not AVAILABLE or a plugin lacks the restore
     operation. (Karbor's face turns these into a restore with status "fail".)
+    """
+    CancelRestore: _aio.UnaryUnaryMultiCallable[_restores_pb2.CancelRestoreRequest, _restores_pb2.CancelRestoreResponse]  # type: ignore[assignment]
+    """CancelRestore asks a running restore to stop; it ends FAILED with the reason "cancelled by user
+    <id>" within seconds. Resources already recreated are left in place and listed in
+    resource_states. FAILED_PRECONDITION when the restore has already finished.
     """
     WatchRestore: _aio.UnaryStreamMultiCallable[_restores_pb2.WatchRestoreRequest, _restores_pb2.WatchRestoreResponse]  # type: ignore[assignment]
     """WatchRestore streams a restore's progress: first its current state at once, then an event
@@ -110,6 +120,17 @@ class RestoreServiceServicer(metaclass=_abc_1.ABCMeta):
         when a parameter key or property is not in the provider's restore_schema;
         FAILED_PRECONDITION when the checkpoint is not AVAILABLE or a plugin lacks the restore
         operation. (Karbor's face turns these into a restore with status "fail".)
+        """
+
+    @_abc_1.abstractmethod
+    def CancelRestore(
+        self,
+        request: _restores_pb2.CancelRestoreRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_restores_pb2.CancelRestoreResponse, _abc.Awaitable[_restores_pb2.CancelRestoreResponse]]:
+        """CancelRestore asks a running restore to stop; it ends FAILED with the reason "cancelled by user
+        <id>" within seconds. Resources already recreated are left in place and listed in
+        resource_states. FAILED_PRECONDITION when the restore has already finished.
         """
 
     @_abc_1.abstractmethod

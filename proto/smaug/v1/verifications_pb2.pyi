@@ -114,3 +114,15 @@ class WatchVerificationResponse(_message.Message):
     resource_states: _containers.RepeatedCompositeFieldContainer[_resources_pb2.ResourceState]
     progress: _common_pb2.Progress
     def __init__(self, event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.OperationStatus, str]] = ..., status_reason: _Optional[str] = ..., resource_states: _Optional[_Iterable[_Union[_resources_pb2.ResourceState, _Mapping]]] = ..., progress: _Optional[_Union[_common_pb2.Progress, _Mapping]] = ...) -> None: ...
+
+class CancelVerificationRequest(_message.Message):
+    __slots__ = ("verification_id",)
+    VERIFICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    verification_id: str
+    def __init__(self, verification_id: _Optional[str] = ...) -> None: ...
+
+class CancelVerificationResponse(_message.Message):
+    __slots__ = ("verification",)
+    VERIFICATION_FIELD_NUMBER: _ClassVar[int]
+    verification: Verification
+    def __init__(self, verification: _Optional[_Union[Verification, _Mapping]] = ...) -> None: ...

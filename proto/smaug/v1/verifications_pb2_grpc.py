@@ -50,6 +50,11 @@ class VerificationServiceStub:
                 request_serializer=smaug_dot_v1_dot_verifications__pb2.CreateVerificationRequest.SerializeToString,
                 response_deserializer=smaug_dot_v1_dot_verifications__pb2.CreateVerificationResponse.FromString,
                 _registered_method=True)
+        self.CancelVerification = channel.unary_unary(
+                '/smaug.v1.VerificationService/CancelVerification',
+                request_serializer=smaug_dot_v1_dot_verifications__pb2.CancelVerificationRequest.SerializeToString,
+                response_deserializer=smaug_dot_v1_dot_verifications__pb2.CancelVerificationResponse.FromString,
+                _registered_method=True)
         self.WatchVerification = channel.unary_stream(
                 '/smaug.v1.VerificationService/WatchVerification',
                 request_serializer=smaug_dot_v1_dot_verifications__pb2.WatchVerificationRequest.SerializeToString,
@@ -88,6 +93,14 @@ class VerificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CancelVerification(self, request, context):
+        """CancelVerification asks a running verification to stop; it ends FAILED with the reason
+        "cancelled by user <id>" within seconds. FAILED_PRECONDITION when it has already finished.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WatchVerification(self, request, context):
         """WatchVerification streams a verification's progress: first its current state at once, then
         an event on every status or per-resource change, progress at most once a second, and a
@@ -115,6 +128,11 @@ def add_VerificationServiceServicer_to_server(servicer, server):
                     servicer.CreateVerification,
                     request_deserializer=smaug_dot_v1_dot_verifications__pb2.CreateVerificationRequest.FromString,
                     response_serializer=smaug_dot_v1_dot_verifications__pb2.CreateVerificationResponse.SerializeToString,
+            ),
+            'CancelVerification': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelVerification,
+                    request_deserializer=smaug_dot_v1_dot_verifications__pb2.CancelVerificationRequest.FromString,
+                    response_serializer=smaug_dot_v1_dot_verifications__pb2.CancelVerificationResponse.SerializeToString,
             ),
             'WatchVerification': grpc.unary_stream_rpc_method_handler(
                     servicer.WatchVerification,
@@ -204,6 +222,33 @@ class VerificationService:
             '/smaug.v1.VerificationService/CreateVerification',
             smaug_dot_v1_dot_verifications__pb2.CreateVerificationRequest.SerializeToString,
             smaug_dot_v1_dot_verifications__pb2.CreateVerificationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelVerification(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/smaug.v1.VerificationService/CancelVerification',
+            smaug_dot_v1_dot_verifications__pb2.CancelVerificationRequest.SerializeToString,
+            smaug_dot_v1_dot_verifications__pb2.CancelVerificationResponse.FromString,
             options,
             channel_credentials,
             insecure,

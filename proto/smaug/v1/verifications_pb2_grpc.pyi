@@ -47,6 +47,10 @@ class VerificationServiceStub:
     FAILED_PRECONDITION when the checkpoint is not AVAILABLE or a plugin lacks the verify
     operation. (Karbor's face turns these into a verification with status "fail".)
     """
+    CancelVerification: _grpc.UnaryUnaryMultiCallable[_verifications_pb2.CancelVerificationRequest, _verifications_pb2.CancelVerificationResponse]
+    """CancelVerification asks a running verification to stop; it ends FAILED with the reason
+    "cancelled by user <id>" within seconds. FAILED_PRECONDITION when it has already finished.
+    """
     WatchVerification: _grpc.UnaryStreamMultiCallable[_verifications_pb2.WatchVerificationRequest, _verifications_pb2.WatchVerificationResponse]
     """WatchVerification streams a verification's progress: first its current state at once, then
     an event on every status or per-resource change, progress at most once a second, and a
@@ -72,6 +76,10 @@ class VerificationServiceAsyncStub(VerificationServiceStub):
     INVALID_ARGUMENT when a parameter key or property is not in the provider's verify_schema;
     FAILED_PRECONDITION when the checkpoint is not AVAILABLE or a plugin lacks the verify
     operation. (Karbor's face turns these into a verification with status "fail".)
+    """
+    CancelVerification: _aio.UnaryUnaryMultiCallable[_verifications_pb2.CancelVerificationRequest, _verifications_pb2.CancelVerificationResponse]  # type: ignore[assignment]
+    """CancelVerification asks a running verification to stop; it ends FAILED with the reason
+    "cancelled by user <id>" within seconds. FAILED_PRECONDITION when it has already finished.
     """
     WatchVerification: _aio.UnaryStreamMultiCallable[_verifications_pb2.WatchVerificationRequest, _verifications_pb2.WatchVerificationResponse]  # type: ignore[assignment]
     """WatchVerification streams a verification's progress: first its current state at once, then
@@ -113,6 +121,16 @@ class VerificationServiceServicer(metaclass=_abc_1.ABCMeta):
         INVALID_ARGUMENT when a parameter key or property is not in the provider's verify_schema;
         FAILED_PRECONDITION when the checkpoint is not AVAILABLE or a plugin lacks the verify
         operation. (Karbor's face turns these into a verification with status "fail".)
+        """
+
+    @_abc_1.abstractmethod
+    def CancelVerification(
+        self,
+        request: _verifications_pb2.CancelVerificationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_verifications_pb2.CancelVerificationResponse, _abc.Awaitable[_verifications_pb2.CancelVerificationResponse]]:
+        """CancelVerification asks a running verification to stop; it ends FAILED with the reason
+        "cancelled by user <id>" within seconds. FAILED_PRECONDITION when it has already finished.
         """
 
     @_abc_1.abstractmethod
