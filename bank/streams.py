@@ -10,6 +10,7 @@ only those.
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
 import threading
 from collections import deque
@@ -225,8 +226,43 @@ def read_into(
     pool: ThreadPoolExecutor,
     budget: int = READ_BUDGET,
 ) -> int:
-    written = 0
-    for data in iter_chunks_ordered(store, manifest.chunks, pool=pool, budget=budget):
-        sink.write(data)
-        written += len(data)
-    return written
+    """Write the stream into `sink`. A regular file is written by the workers themselves at each
+    chunk's offset (pwrite), so filling the page cache runs on every core, not one."""
+    try:
+        seekable = sink.seekable()
+        fd = sink.fileno()
+    except (AttributeError, OSError, ValueError):
+        seekable = False
+    if not seekable:
+        written = 0
+        for data in iter_chunks_ordered(store, manifest.chunks, pool=pool, budget=budget):
+            sink.write(data)
+            written += len(data)
+        return written
+    sink.flush()
+    start = sink.tell()
+
+    def place(ref: ChunkRef, offset: int) -> None:
+        view = memoryview(store.get(ref.hash))
+        while view:
+            done = os.pwrite(fd, view, offset)
+            view, offset = view[done:], offset + done
+
+    window: deque[tuple[Future[None], int]] = deque()
+    in_flight = offset = 0
+    try:
+        for ref in manifest.chunks:
+            while window and in_flight + ref.size > budget:
+                future, size = window.popleft()
+                future.result()
+                in_flight -= size
+            window.append((pool.submit(place, ref, start + offset), ref.size))
+            in_flight += ref.size
+            offset += ref.size
+        while window:
+            window.popleft()[0].result()
+    finally:
+        for future, _ in window:
+            future.cancel()
+    sink.seek(start + offset)
+    return offset

@@ -70,6 +70,15 @@ class SchedulerConfig:
 class ProtectionConfig:
     listen: str
     section_secret: str
+    # How long a protection service's lease in each bank lasts without renewal; checkpoints it
+    # was writing are failed by a surviving service once it expires.
+    lease_ttl_seconds: float = 30.0
+    # How often each service looks for checkpoints orphaned by services that died.
+    reap_interval_seconds: float = 10.0
+    # Deadline of one plugin hook call.
+    hook_timeout_seconds: float = 6 * 3600.0
+    # Hooks of one operation running at the same time.
+    concurrency: int = 8
 
 
 @dataclass(frozen=True)
@@ -104,7 +113,14 @@ def _defaults() -> dict[str, Any]:
             "api_address": "127.0.0.1:8790",
             "database_url": "sqlite:///{data_dir}/smaug.db",
         },
-        "protection": {"listen": "127.0.0.1:8792", "section_secret": ""},
+        "protection": {
+            "listen": "127.0.0.1:8792",
+            "section_secret": "",
+            "lease_ttl_seconds": 30,
+            "reap_interval_seconds": 10,
+            "hook_timeout_seconds": 6 * 3600,
+            "concurrency": 8,
+        },
         "providers": [
             {
                 "id": LOCAL_PROVIDER_ID,
@@ -151,6 +167,17 @@ def _require_str(raw: dict[str, Any], path: str, key: str) -> str:
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{path}.{key} must be a non-empty string, got {value!r}")
     return value
+
+
+def _number(raw: dict[str, Any], path: str, key: str, minimum: float) -> float:
+    value = raw.get(key)
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigError(f"{path}.{key} must be a number, got {value!r}") from None
+    if number < minimum:
+        raise ConfigError(f"{path}.{key} must be at least {minimum}, got {number}")
+    return number
 
 
 def _expand(value: Any, data_dir: Path) -> Any:
@@ -265,6 +292,10 @@ def load(path: str | None = None, environ: dict[str, str] | None = None) -> Conf
         protection=ProtectionConfig(
             listen=_require_str(protection, "protection", "listen"),
             section_secret=_section_secret(str(protection.get("section_secret") or ""), data_dir),
+            lease_ttl_seconds=_number(protection, "protection", "lease_ttl_seconds", 1),
+            reap_interval_seconds=_number(protection, "protection", "reap_interval_seconds", 0.1),
+            hook_timeout_seconds=_number(protection, "protection", "hook_timeout_seconds", 1),
+            concurrency=int(_number(protection, "protection", "concurrency", 1)),
         ),
         providers=parsed,
     )

@@ -45,10 +45,6 @@ from smaug.v1 import (
 
 log = logging.getLogger(__name__)
 
-LEASE_TTL_SECONDS = 30.0
-REAP_INTERVAL_SECONDS = 10.0
-HEARTBEAT_SECONDS = 10.0
-
 
 def plugin_configs(config: Config) -> list[PluginConfig]:
     """Each distinct plugin once, even when several providers share it."""
@@ -89,7 +85,11 @@ async def run(config: Config) -> None:
     verifier = SectionTokenVerifier(secret.encode())
     owner = f"protection-{socket.gethostname()}-{uuid.uuid4().hex[:12]}"
 
-    keepers = [LeaseKeeper(bank.leases, owner, owner, LEASE_TTL_SECONDS) for bank in banks.values()]
+    settings = config.protection
+    keepers = [
+        LeaseKeeper(bank.leases, owner, owner, settings.lease_ttl_seconds)
+        for bank in banks.values()
+    ]
     for keeper in keepers:
         await keeper.start()
 
@@ -117,7 +117,14 @@ async def run(config: Config) -> None:
         )
 
     records = StoreRecords(database)
-    engine = CheckpointEngine(registry, records, owner, section_for)
+    engine = CheckpointEngine(
+        registry,
+        records,
+        owner,
+        section_for,
+        hook_timeout=settings.hook_timeout_seconds,
+        concurrency=settings.concurrency,
+    )
     jobs = JobEngine(registry, engine)
 
     server.add(
@@ -170,7 +177,7 @@ async def run(config: Config) -> None:
                 await asyncio.to_thread(_heartbeat, database, hostname)
             except Exception:
                 log.exception("service heartbeat failed")
-            await asyncio.sleep(REAP_INTERVAL_SECONDS)
+            await asyncio.sleep(settings.reap_interval_seconds)
 
     maintenance = asyncio.ensure_future(maintain())
 

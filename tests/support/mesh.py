@@ -139,3 +139,28 @@ def smaug_up(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterato
         for pid in left:
             os.kill(pid, signal.SIGKILL)
         assert not left, f"processes left behind after smaug up stopped: {left}"
+
+
+def wait_serving(address: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if health_status(address) == "SERVING":
+                return
+        except grpc.RpcError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{address} did not report SERVING within {seconds:.0f}s")
+
+
+def serve(process: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`smaug serve PROCESS` on its own (no launcher), logging to ``log``; SERVING on return."""
+    with open(log, "ab") as out:
+        child = subprocess.Popen([tool("smaug"), "serve", process], env=env, stdout=out, stderr=out)
+    address = env[f"SMAUG_{process.upper()}__LISTEN"]
+    try:
+        wait_serving(address)
+    except TimeoutError:
+        child.kill()
+        raise
+    return child
