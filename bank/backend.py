@@ -50,17 +50,32 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def put(
-        self, key: str, data: bytes, *, if_none_match: bool = False, if_match: str | None = None
+        self,
+        key: str,
+        data: bytes,
+        *,
+        if_none_match: bool = False,
+        if_match: str | None = None,
+        durable: bool = True,
     ) -> str:
         """Store `data` atomically and return its etag.
 
         if_none_match: only create (PreconditionFailed if the key exists).
         if_match: only replace the version with this etag (PreconditionFailed otherwise).
+        durable=False: the object need not survive a crash of the host (still atomic).
         """
 
     def put_parts(self, key: str, parts: Sequence[bytes | memoryview]) -> str:
         """put() of the concatenation of `parts` (the filesystem writes them without joining)."""
         return self.put(key, b"".join(parts))
+
+    def read_into(self, key: str, buffer: bytearray) -> int | None:
+        """Read the object into `buffer`; its size, or None if it does not fit."""
+        data = self.get(key)
+        if len(data) > len(buffer):
+            return None
+        buffer[: len(data)] = data
+        return len(data)
 
     @abc.abstractmethod
     def delete(self, key: str, *, if_match: str | None = None) -> None:

@@ -55,7 +55,7 @@ class Bank:
         self.leases = LeaseManager(backend, name, clock=clock)
         # Mostly waiting on fsync or the network; hashing and zstd release the GIL.
         self.pool = ThreadPoolExecutor(
-            max_workers=workers or DEFAULT_WORKERS,
+            max_workers=workers or getattr(backend, "preferred_workers", DEFAULT_WORKERS),
             thread_name_prefix=f"bank-{name}",
         )
 
@@ -158,7 +158,9 @@ class Bank:
         except ObjectNotFound:
             raise ObjectNotFound(f"stream {name!r} of section {section!r}", self.name) from None
 
-    def read_stream(self, checkpoint_id: str, section: str, name: str) -> Iterator[bytes]:
+    def read_stream(
+        self, checkpoint_id: str, section: str, name: str
+    ) -> Iterator[bytes | memoryview]:
         """The stream's bytes, chunk by chunk, verified, fetched ahead in parallel."""
         manifest = self.get_manifest(checkpoint_id, section, name)
         return iter_chunks_ordered(self.chunks, manifest.chunks, pool=self.pool)

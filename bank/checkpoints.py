@@ -297,7 +297,8 @@ class CheckpointStore:
         if not names:
             return
         key = join(self.area(checkpoint_id, "pending"), uuid.uuid4().hex)
-        self.backend.put(key, "\n".join(names).encode())
+        # Needs no fsync: after a host crash its checkpoint fails and the list is moot.
+        self.backend.put(key, "\n".join(names).encode(), durable=False)
 
     def pending_names(self, checkpoint_id: str) -> set[str]:
         found: set[str] = set()

@@ -3,10 +3,11 @@
 Layout under the root directory:
   objects/<segment>/.../<last segment>~   one file per object ('~' cannot occur in a key, so a
                                           key 'a' (file 'a~') and 'a/b' (dir 'a') never collide)
-  staging/                                temp files, renamed into place
+  objects/.../~tmp-<uuid>                  a put in progress, renamed into place when complete
+  staging/                                chunks being deleted by GC (rename, check, unlink)
   locks/                                  flock files serialising conditional writes per key
 
-Writes are atomic: write a temp file in staging/, fsync it, rename it over the final name, so a
+Writes are atomic: write a temp file beside the target, fsync it, rename it over the target, so a
 reader sees the old object or the new one, never half of one, even if the writer is killed
 mid-write. The directory is fsynced too (durable=True), at once for ordinary objects and in bulk
 at sync() for chunks, which the bank calls before committing a manifest that refers to them.
@@ -32,11 +33,15 @@ from smaug.bank.backend import Backend, ObjectInfo
 from smaug.bank.errors import ObjectNotFound, PreconditionFailed
 
 _SUFFIX = "~"
+_TEMP = "~tmp-"  # temp files sit beside their destination; '~' never starts a key segment
 #: Chunk writes come by the thousand: their renames are made durable in bulk by sync().
 DEFERRED_SYNC_PREFIX = "chunks/"
 
 
 class FilesystemBackend(Backend):
+    #: Threads that keep a local disk busy without queueing on kernel locks.
+    preferred_workers = 8
+
     def __init__(self, root: str | os.PathLike[str], *, durable: bool = True) -> None:
         self.root = Path(root)
         self.location = f"file://{self.root}"
@@ -78,9 +83,15 @@ class FilesystemBackend(Backend):
         finally:
             os.close(fd)  # closing drops the flock
 
-    def _stage(self, data: bytes | Sequence[bytes | memoryview]) -> Path:
-        temp = self._staging / f"{uuid.uuid4().hex}.tmp"
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    def _stage(self, data: bytes | Sequence[bytes | memoryview], folder: Path, sync: bool) -> Path:
+        # Beside its destination: the rename stays in one directory, and parallel writers do
+        # not all contend for one staging directory's lock.
+        temp = folder / f"{_TEMP}{uuid.uuid4().hex}"
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileNotFoundError:  # a concurrent delete pruned the folder
+            folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             pieces = [data] if isinstance(data, bytes) else data
             parts: list[memoryview] = [memoryview(piece) for piece in pieces]
@@ -91,7 +102,7 @@ class FilesystemBackend(Backend):
                     parts.pop(0)
                 if parts and written:
                     parts[0] = parts[0][written:]
-            if self.durable:
+            if sync:
                 os.fsync(fd)
         except BaseException:
             os.close(fd)
@@ -129,6 +140,23 @@ class FilesystemBackend(Backend):
         except (FileNotFoundError, NotADirectoryError):
             raise ObjectNotFound(key) from None
 
+    def read_into(self, key: str, buffer: bytearray) -> int | None:
+        try:
+            fd = os.open(self._path(key), os.O_RDONLY)
+        except (FileNotFoundError, NotADirectoryError):
+            raise ObjectNotFound(key) from None
+        try:
+            size = 0
+            with memoryview(buffer) as view:
+                while size < len(view):
+                    got = os.readv(fd, [view[size:]])
+                    if got == 0:
+                        return size
+                    size += got
+            return None if os.read(fd, 1) else size
+        finally:
+            os.close(fd)
+
     def head(self, key: str) -> ObjectInfo | None:
         try:
             return self._info(key, os.stat(self._path(key)))
@@ -136,12 +164,18 @@ class FilesystemBackend(Backend):
             return None
 
     def put_parts(self, key: str, parts: Sequence[bytes | memoryview]) -> str:
-        return self._put(key, parts, False, None)
+        return self._put(key, parts, False, None, True)
 
     def put(
-        self, key: str, data: bytes, *, if_none_match: bool = False, if_match: str | None = None
+        self,
+        key: str,
+        data: bytes,
+        *,
+        if_none_match: bool = False,
+        if_match: str | None = None,
+        durable: bool = True,
     ) -> str:
-        return self._put(key, data, if_none_match, if_match)
+        return self._put(key, data, if_none_match, if_match, durable)
 
     def _put(
         self,
@@ -149,11 +183,13 @@ class FilesystemBackend(Backend):
         data: bytes | Sequence[bytes | memoryview],
         if_none_match: bool,
         if_match: str | None,
+        durable: bool,
     ) -> str:
         path = self._path(key)
-        temp = self._stage(data)
+        self._ensure_parent(path)
+        sync = self.durable and durable
+        temp = self._stage(data, path.parent, sync)
         try:
-            self._ensure_parent(path)
             if if_none_match or if_match is not None:
                 with self._locked(key):
                     self._place_conditionally(key, path, temp, if_none_match, if_match)
@@ -163,7 +199,9 @@ class FilesystemBackend(Backend):
                 except FileNotFoundError:  # parent removed by a concurrent delete; remake it
                     path.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(temp, path)
-            if key.startswith(DEFERRED_SYNC_PREFIX) and not (if_none_match or if_match):
+            if not sync:
+                pass
+            elif key.startswith(DEFERRED_SYNC_PREFIX) and not (if_none_match or if_match):
                 with self._unsynced_lock:
                     self._unsynced_dirs.add(path.parent)
             else:
@@ -242,6 +280,8 @@ class FilesystemBackend(Backend):
             return
         entries: list[tuple[str, bool]] = []  # (sort key, is_dir)
         for name in names:
+            if name.startswith(_TEMP):
+                continue
             if name.endswith(_SUFFIX):
                 entries.append((base_key + name[: -len(_SUFFIX)], False))
             else:
@@ -314,13 +354,20 @@ class FilesystemBackend(Backend):
             with contextlib.suppress(FileNotFoundError):
                 self._sync_dir(folder)
 
-    def clean_staging(self, older_than: float = 3600.0) -> int:
-        """Remove temp files left by killed writers; returns how many were removed."""
+    def temp_files(self) -> Sequence[Path]:
+        """Temp files left by writers that died mid-put (never visible as objects)."""
+        found = [Path(entry.path) for entry in os.scandir(self._staging)]
+        for folder, _, names in os.walk(self._objects):
+            found += [Path(folder) / name for name in names if name.startswith(_TEMP)]
+        return found
+
+    def clean_temp_files(self, older_than: float = 3600.0) -> int:
+        """Remove temp files older than `older_than` seconds (maintenance); returns how many."""
         removed = 0
         cutoff = time.time() - older_than
-        for entry in os.scandir(self._staging):
+        for path in self.temp_files():
             with contextlib.suppress(FileNotFoundError):
-                if entry.stat().st_mtime < cutoff:
-                    os.unlink(entry.path)
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
                     removed += 1
         return removed

@@ -44,6 +44,9 @@ def _code(error: ClientError) -> str:
 
 
 class S3Backend(Backend):
+    #: Requests in flight to hide network and server latency.
+    preferred_workers = 16
+
     def __init__(
         self,
         *,
@@ -139,7 +142,13 @@ class S3Backend(Backend):
         )
 
     def put(
-        self, key: str, data: bytes, *, if_none_match: bool = False, if_match: str | None = None
+        self,
+        key: str,
+        data: bytes,
+        *,
+        if_none_match: bool = False,
+        if_match: str | None = None,
+        durable: bool = True,  # S3 writes are always durable
     ) -> str:
         extra: dict[str, str] = {}
         if if_none_match:

@@ -117,10 +117,11 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
         except RpcError as error:
             await self._abort(context, error)
         except InvalidKey as error:
-            field = "key"
-            for name in ("prefix", "name", "marker", "page_token"):
-                if name in error.rule:
-                    field = name
+            # The rule starts with the name of what was checked (keys.validate_key's `field`).
+            checked = error.rule.split(" ", 1)[0]
+            field = {"marker": "page_token", "stream": "name"}.get(checked, checked)
+            if field not in ("key", "prefix", "name", "page_token", "section"):
+                field = "key"
             await self._abort(context, invalid_argument(str(error), {field: error.rule}))
         except ReadOnlySection as error:
             await self._abort(context, _denied(str(error)))
@@ -393,7 +394,7 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
                     f"chunk {outside[0]} is not part of any stream of section "
                     f"{grant.section!r}; a section reads only its own streams"
                 )
-            window: list[tuple[str, asyncio.Task[bytes]]] = []
+            window: list[tuple[str, asyncio.Task[bytes | memoryview]]] = []
 
             def fetch(value: str) -> None:
                 task = asyncio.create_task(asyncio.to_thread(bank.chunks.get, value))
@@ -411,7 +412,10 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
                     following = next(pending, None)
                     if following is not None:
                         fetch(following)
-                    yield bank_pb2.ReadChunksResponse(chunk=bank_pb2.Chunk(hash=value, data=data))
+                    payload = data if isinstance(data, bytes) else bytes(data)
+                    yield bank_pb2.ReadChunksResponse(
+                        chunk=bank_pb2.Chunk(hash=value, data=payload)
+                    )
             finally:
                 for _, task in window:
                     task.cancel()

@@ -82,6 +82,19 @@ class ProtectionConfig:
 
 
 @dataclass(frozen=True)
+class GatewayConfig:
+    """The REST bridge (deploy/gateway): the native API and Karbor's v1 API over HTTP."""
+
+    # Address the gateway serves REST on (Karbor's port by default).
+    listen: str = "127.0.0.1:8799"
+    # The api it calls; empty means api.listen.
+    api_address: str = ""
+    # The gateway program; empty means deploy/gateway/bin/smaug-gateway, as built by
+    # `deploy/gateway/build.sh`. `smaug up` starts it only when the file exists.
+    binary: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path
     log_level: str
@@ -89,6 +102,7 @@ class Config:
     scheduler: SchedulerConfig
     protection: ProtectionConfig
     providers: tuple[ProviderConfig, ...] = field(default_factory=tuple)
+    gateway: GatewayConfig = field(default_factory=GatewayConfig)
 
     def provider(self, provider_id: str) -> ProviderConfig | None:
         return next((p for p in self.providers if p.id == provider_id), None)
@@ -121,6 +135,7 @@ def _defaults() -> dict[str, Any]:
             "hook_timeout_seconds": 6 * 3600,
             "concurrency": 8,
         },
+        "gateway": {"listen": "127.0.0.1:8799", "api_address": "", "binary": ""},
         "providers": [
             {
                 "id": LOCAL_PROVIDER_ID,
@@ -131,7 +146,18 @@ def _defaults() -> dict[str, Any]:
                 "plugins": [
                     {
                         **in_tree_plugin("directory", "smaug.plugins.directory"),
-                        "settings": {"roots": []},
+                        # Roots may also come from SMAUG_DIRECTORY_ROOTS (a:b:c).
+                        "settings": {"roots": [], "cache_dir": "{data_dir}/cache/directory"},
+                    },
+                    {
+                        **in_tree_plugin("postgres", "smaug.plugins.postgres"),
+                        "settings": {
+                            "host": "127.0.0.1",
+                            "port": 5432,
+                            "user": "smaug",
+                            "password_env": "SMAUG_POSTGRES_PASSWORD",
+                            "exclude": ["postgres"],
+                        },
                     },
                 ],
             }
@@ -268,7 +294,9 @@ def load(path: str | None = None, environ: dict[str, str] | None = None) -> Conf
 
     data_dir = Path(_require_str(raw, "", "data_dir")).expanduser().resolve()
     raw = _expand(raw, data_dir)
-    api, scheduler, protection = (_section(raw, n) for n in ("api", "scheduler", "protection"))
+    api, scheduler, protection, gateway = (
+        _section(raw, n) for n in ("api", "scheduler", "protection", "gateway")
+    )
     providers = raw.get("providers") or []
     if not isinstance(providers, list):
         raise ConfigError("providers must be a list")
@@ -298,4 +326,9 @@ def load(path: str | None = None, environ: dict[str, str] | None = None) -> Conf
             concurrency=int(_number(protection, "protection", "concurrency", 1)),
         ),
         providers=parsed,
+        gateway=GatewayConfig(
+            listen=_require_str(gateway, "gateway", "listen"),
+            api_address=str(gateway.get("api_address") or "") or _require_str(api, "api", "listen"),
+            binary=str(gateway.get("binary") or ""),
+        ),
     )

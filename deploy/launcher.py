@@ -12,7 +12,9 @@ import asyncio
 import os
 import signal
 import sys
-from dataclasses import dataclass
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from smaug.deploy import children
 from smaug.deploy.config import Config
@@ -20,6 +22,7 @@ from smaug.deploy.health import wait_serving
 
 STOP_GRACE_SECONDS = 15.0
 START_DEADLINE_SECONDS = 60.0
+GATEWAY_BINARY = Path(__file__).resolve().parent / "gateway" / "bin" / "smaug-gateway"
 
 
 @dataclass
@@ -27,15 +30,34 @@ class Member:
     name: str
     address: str
     process: asyncio.subprocess.Process | None = None
+    # A program other than `smaug serve <name>`, ready when GET http://<address>/healthz is 200.
+    argv: list[str] = field(default_factory=list)
+    shown: str = ""
+
+
+def gateway_binary(config: Config) -> Path:
+    return Path(config.gateway.binary) if config.gateway.binary else GATEWAY_BINARY
 
 
 def members(config: Config) -> list[Member]:
     # Start order: what others call comes up first.
-    return [
+    mesh = [
         Member("protection", config.protection.listen),
         Member("api", config.api.listen),
         Member("scheduler", config.scheduler.listen),
     ]
+    binary = gateway_binary(config)
+    if binary.is_file() and os.access(binary, os.X_OK):
+        gateway = config.gateway
+        mesh.append(
+            Member(
+                "gateway",
+                gateway.listen,
+                argv=[str(binary), "-listen", gateway.listen, "-api", gateway.api_address],
+                shown=f"http://{gateway.listen}  (REST: /v1/..., Karbor: /v1/<project_id>/...)",
+            )
+        )
+    return mesh
 
 
 async def up(config: Config, config_path: str | None, out: object = sys.stdout) -> int:
@@ -56,7 +78,7 @@ async def up(config: Config, config_path: str | None, out: object = sys.stdout) 
         for member in mesh:
             with open(logs / f"{member.name}.log", "ab") as log_file:
                 member.process = await children.spawn(
-                    [sys.executable, "-m", "smaug.cli.main", "serve", member.name],
+                    member.argv or [sys.executable, "-m", "smaug.cli.main", "serve", member.name],
                     env=env,
                     stdout=log_file,
                     stderr=log_file,
@@ -64,7 +86,7 @@ async def up(config: Config, config_path: str | None, out: object = sys.stdout) 
             await _wait_member(member, logs, stopping)
         _say(out, f"Smaug is up (data in {config.data_dir}); Ctrl-C stops it.")
         for member in mesh:
-            _say(out, f"  {member.name:<11} {member.address}")
+            _say(out, f"  {member.name:<11} {member.shown or member.address}")
         _say(out, f"  logs        {logs}")
         return await _watch(mesh, stopping, out)
     except (TimeoutError, RuntimeError) as error:
@@ -80,7 +102,12 @@ async def up(config: Config, config_path: str | None, out: object = sys.stdout) 
 
 async def _wait_member(member: Member, logs: object, stopping: asyncio.Event) -> None:
     assert member.process is not None
-    ready = asyncio.ensure_future(wait_serving(member.address, START_DEADLINE_SECONDS))
+    probe = (
+        asyncio.wait_for(_wait_http(member.address), START_DEADLINE_SECONDS)
+        if member.argv
+        else wait_serving(member.address, START_DEADLINE_SECONDS)
+    )
+    ready = asyncio.ensure_future(probe)
     exited = asyncio.ensure_future(member.process.wait())
     interrupted = asyncio.ensure_future(stopping.wait())
     done, pending = await asyncio.wait(
@@ -96,6 +123,23 @@ async def _wait_member(member: Member, logs: object, stopping: asyncio.Event) ->
             f"see {logs}/{member.name}.log"
         )
     ready.result()
+
+
+async def _wait_http(address: str) -> None:
+    """Until GET http://<address>/healthz answers 200."""
+    url = f"http://{address}/healthz"
+
+    def probe() -> bool:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as reply:
+                return bool(reply.status == 200)
+        except OSError:
+            return False
+
+    while True:
+        if await asyncio.to_thread(probe):
+            return
+        await asyncio.sleep(0.1)
 
 
 async def _watch(mesh: list[Member], stopping: asyncio.Event, out: object) -> int:

@@ -1,7 +1,11 @@
 """Who is calling: bearer tokens checked against Keystone or the store's standalone users.
 
 Clients send ``authorization: Bearer <token>`` (or ``x-auth-token: <token>``, as Karbor clients
-do). With Keystone configured (``SMAUG_KEYSTONE_AUTH_URL`` and service credentials, see
+do). Services of the mesh (the scheduler, acting for a scheduled operation's owner) send instead
+a signed ``x-smaug-identity`` assertion (``smaug.mesh.identity``) under the mesh secret; such an
+identity carries the role ``SERVICE_ROLE``, which tokens can never grant.
+
+With Keystone configured (``SMAUG_KEYSTONE_AUTH_URL`` and service credentials, see
 ``KeystoneSettings.from_env``) the token is validated with ``GET /v3/auth/tokens``; otherwise it
 must be a token issued by ``smaug.store.identities``. Validations are cached briefly.
 """
@@ -19,12 +23,15 @@ from typing import Any
 
 import grpc
 
+from smaug.mesh import identity as mesh_identity
 from smaug.mesh.errors import RpcError
 from smaug.mesh.identity import Identity
 from smaug.store import identities
 from smaug.store.db import Store
 
 CACHE_SECONDS = 30.0
+# Marks an identity asserted by a service of the mesh (never granted through a token).
+SERVICE_ROLE = "smaug:service"
 _MAX_CACHE = 10_000
 
 
@@ -132,12 +139,33 @@ class KeystoneValidator:
 class Authenticator:
     """Turns call metadata into an Identity (UNAUTHENTICATED when it cannot)."""
 
-    def __init__(self, store: Store, keystone: KeystoneSettings | None = None) -> None:
+    def __init__(
+        self, store: Store, keystone: KeystoneSettings | None = None, mesh_secret: str = ""
+    ) -> None:
         self.store = store
+        self.mesh_secret = mesh_secret
         self.keystone = KeystoneValidator(keystone) if keystone else None
         self._cache: dict[str, tuple[float, Identity]] = {}
 
     async def identify(self, metadata: Sequence[tuple[str, str | bytes]] | None) -> Identity:
+        if self.mesh_secret and any(k == mesh_identity.METADATA_KEY for k, _ in metadata or ()):
+            # A service of the mesh acting for a user; the assertion is checked, not trusted.
+            asserted = mesh_identity.from_context(metadata, self.mesh_secret)
+            roles = (
+                asserted.roles
+                if SERVICE_ROLE in asserted.roles
+                else (
+                    *asserted.roles,
+                    SERVICE_ROLE,
+                )
+            )
+            return Identity(
+                asserted.user_id,
+                asserted.project_id,
+                roles,
+                asserted.auth_token,
+                asserted.request_id or request_id_from_metadata(metadata),
+            )
         token = token_from_metadata(metadata)
         request_id = request_id_from_metadata(metadata)
         key = hashlib.sha256(token.encode()).hexdigest()
@@ -150,8 +178,9 @@ class Authenticator:
             if len(self._cache) > _MAX_CACHE:
                 self._cache.clear()
             self._cache[key] = (now + CACHE_SECONDS, identity)
+        roles = tuple(r for r in identity.roles if r != SERVICE_ROLE)
         return Identity(
-            identity.user_id, identity.project_id, identity.roles, identity.auth_token, request_id
+            identity.user_id, identity.project_id, roles, identity.auth_token, request_id
         )
 
     def _validate(self, token: str) -> Identity:

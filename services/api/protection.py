@@ -9,6 +9,7 @@ from typing import Any
 import grpc
 from sqlalchemy.orm import Session
 
+from smaug.api.auth import SERVICE_ROLE
 from smaug.api.core import ApiContext
 from smaug.api.forward import ForwardedError
 from smaug.api.validation import (
@@ -204,7 +205,9 @@ class CheckpointService(checkpoints_pb2_grpc.CheckpointServiceServicer):
         check_uuid(v, "plan_id", request.plan_id)
         check_uuid(v, "request_id", request.request_id, required=False)
         for key, value in request.extra_info.fields.items():
-            if key in RESERVED_EXTRA_INFO and not identity.is_admin:
+            if key in RESERVED_EXTRA_INFO and not (
+                identity.is_admin or SERVICE_ROLE in identity.roles
+            ):
                 v.add(f"extra_info.{key}", "is reserved for the server and the scheduler")
             elif value.WhichOneof("kind") not in ("string_value", "number_value", "bool_value"):
                 v.add(f"extra_info[{key[:100]!r}]", "values must be strings, numbers or booleans")

@@ -25,7 +25,11 @@ from smaug.api.validation import (
 from smaug.mesh.errors import invalid_argument, not_found
 from smaug.store import records
 from smaug.store.db import new_id, utcnow
-from smaug.store.models import ScheduledOperation, ScheduledOperationRun
+from smaug.store.models import (
+    ScheduledOperation,
+    ScheduledOperationClaim,
+    ScheduledOperationRun,
+)
 from smaug.v1 import scheduled_operations_pb2 as so_pb2
 from smaug.v1 import scheduled_operations_pb2_grpc as so_grpc
 
@@ -232,6 +236,7 @@ class ScheduledOperationService(so_grpc.ScheduledOperationServiceServicer):
                 enabled=op.enabled if op.HasField("enabled") else True,
                 create_time=now,
                 update_time=now,
+                enabled_time=now,
             )
             session.add(row)
             if request_key:
@@ -303,12 +308,19 @@ class ScheduledOperationService(so_grpc.ScheduledOperationServiceServicer):
                 row.max_backups = definition.max_backups
                 row.retention_duration_days = definition.retention_duration_days
             if "trigger_id" in paths:
-                row.trigger_id = get_trigger(session, op.trigger_id.lower(), identity.project_id).id
+                new_trigger = get_trigger(session, op.trigger_id.lower(), identity.project_id).id
+                if new_trigger != row.trigger_id:
+                    # Occurrences of the new trigger count from now on only.
+                    row.enabled_time = utcnow()
+                row.trigger_id = new_trigger
             if "name" in paths:
                 row.name = name
             if "description" in paths:
                 row.description = op.description
             if "enabled" in paths:
+                if op.enabled and not row.enabled:
+                    # Occurrences while it was disabled are not due (and not "dropped").
+                    row.enabled_time = utcnow()
                 row.enabled = op.enabled
             row.update_time = utcnow()
             return operation_pb(row, _runs(session, [row.id])[row.id])
@@ -330,6 +342,11 @@ class ScheduledOperationService(so_grpc.ScheduledOperationServiceServicer):
             session.execute(
                 sa.delete(ScheduledOperationRun).where(
                     ScheduledOperationRun.scheduled_operation_id == row.id
+                )
+            )
+            session.execute(
+                sa.delete(ScheduledOperationClaim).where(
+                    ScheduledOperationClaim.scheduled_operation_id == row.id
                 )
             )
             session.delete(row)

@@ -13,11 +13,13 @@ from smaug.api.admin import QuotaService, ServiceRegistryService
 from smaug.api.auth import Authenticator, KeystoneSettings
 from smaug.api.core import ApiContext, ProviderLookup, Settings
 from smaug.api.forward import Forwarder
+from smaug.api.karbor_face import KarborFace
 from smaug.api.operations import OperationLogService, RestoreService, VerificationService
 from smaug.api.plans import PlanService
 from smaug.api.protection import CheckpointService, ProtectableService, ProviderService
 from smaug.api.scheduled_operations import ScheduledOperationService
 from smaug.api.triggers import TriggerService
+from smaug.compat.karbor.v1 import karbor_pb2_grpc
 from smaug.deploy.config import Config
 from smaug.mesh.server import MeshServer
 from smaug.store import identities
@@ -63,7 +65,7 @@ def build(
     forwarder = Forwarder(config.api.protection_address, config.protection.section_secret)
     ctx = ApiContext(
         store,
-        Authenticator(store, keystone),
+        Authenticator(store, keystone, config.protection.section_secret),
         forwarder,
         settings or Settings.from_env(),
         provider_lookup,
@@ -89,6 +91,12 @@ def build(
     for module, name, servicer in registrations:
         add = getattr(module, f"add_{name}Servicer_to_server")
         server.add(f"smaug.v1.{name}", functools.partial(_register, add, servicer))
+    # Karbor's v1 API for the REST gateway: a translation onto the servicers above, in-process.
+    karbor = KarborFace(ctx, {name: servicer for _, name, servicer in registrations})
+    server.add(
+        "smaug.compat.karbor.v1.KarborService",
+        functools.partial(_register, karbor_pb2_grpc.add_KarborServiceServicer_to_server, karbor),
+    )
 
     async def close() -> None:
         await forwarder.close()

@@ -211,6 +211,7 @@ class TriggerService(triggers_pb2_grpc.TriggerServiceServicer):
                 next_fire_time=next_fire,
                 create_time=now,
                 update_time=now,
+                rule_time=now,
             )
             session.add(row)
             if request_key:
@@ -284,6 +285,8 @@ class TriggerService(triggers_pb2_grpc.TriggerServiceServicer):
             if changed:
                 row.format, row.pattern, row.start_time, row.end_time = fmt, pattern, start, end
                 row.window_seconds, row.next_fire_time = window, next_fire
+                # The scheduler counts occurrences of the new rule from now on only.
+                row.rule_time = utcnow()
             row.update_time = utcnow()
             return row
 

@@ -1,9 +1,15 @@
-"""Runs the scheduler process."""
+"""Runs the scheduler process: health and reflection on its own port, plus the engine that runs
+scheduled operations through the api. Several replicas may share one database (PostgreSQL);
+each occurrence of each operation runs exactly once among them."""
 
 from __future__ import annotations
 
 from smaug.deploy.config import Config
 from smaug.mesh.server import MeshServer
+from smaug.scheduler.engine import Engine
+from smaug.scheduler.runner import ApiClient
+from smaug.scheduler.settings import SchedulerSettings, default_replica
+from smaug.store.db import Store
 
 
 def build(config: Config) -> MeshServer:
@@ -11,5 +17,22 @@ def build(config: Config) -> MeshServer:
     return MeshServer("scheduler", config.scheduler.listen)
 
 
-async def run(config: Config) -> None:
-    await build(config).serve()
+async def run(config: Config, settings: SchedulerSettings | None = None) -> None:
+    settings = settings or SchedulerSettings.from_env()
+    server = build(config)
+    port = await server.start()
+    store = Store(config.scheduler.database_url)
+    api = ApiClient(
+        config.scheduler.api_address,
+        config.protection.section_secret,
+        settings.call_timeout_seconds,
+    )
+    engine = Engine(store, api, settings, settings.replica or default_replica(port))
+    await engine.start()
+
+    async def close() -> None:
+        await engine.stop()
+        store.dispose()
+
+    server.on_shutdown(close)
+    await server.serve()

@@ -54,6 +54,9 @@ class Trigger(Base):
     next_fire_time: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
     create_time: Mapped[datetime] = mapped_column(sa.DateTime)
     update_time: Mapped[datetime] = mapped_column(sa.DateTime)
+    # When the rule (format, pattern, start, end, window) last changed; occurrences before it are
+    # not due. None means create_time.
+    rule_time: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
 
 
 class ScheduledOperation(Base):
@@ -73,6 +76,9 @@ class ScheduledOperation(Base):
     enabled: Mapped[bool] = mapped_column(sa.Boolean)
     create_time: Mapped[datetime] = mapped_column(sa.DateTime)
     update_time: Mapped[datetime] = mapped_column(sa.DateTime)
+    # When the operation was last enabled or bound to a trigger; earlier occurrences are not
+    # due. None means create_time.
+    enabled_time: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
 
 
 class ScheduledOperationRun(Base):
@@ -89,6 +95,36 @@ class ScheduledOperationRun(Base):
     state: Mapped[int] = mapped_column(sa.Integer)
     reason: Mapped[str] = mapped_column(sa.Text, default="")
     checkpoint_id: Mapped[str] = mapped_column(sa.String(36), default="")
+
+
+class ScheduledOperationClaim(Base):
+    """Exactly once: the scheduler replica that runs one occurrence of a scheduled operation.
+
+    Inserted (unique per operation and occurrence) before the run starts; ``heartbeat_time`` is
+    renewed while it runs, and a claim left IN_PROGRESS with a stale heartbeat is taken over by
+    another replica. ``state`` is a ScheduledOperationRunState.
+    """
+
+    __tablename__ = "scheduled_operation_claims"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "scheduled_operation_id", "occurrence_time", name="uq_claims_operation_occurrence"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    scheduled_operation_id: Mapped[str] = mapped_column(sa.String(36))
+    occurrence_time: Mapped[datetime] = mapped_column(sa.DateTime, index=True)
+    trigger_id: Mapped[str] = mapped_column(sa.String(36))
+    replica: Mapped[str] = mapped_column(sa.String(255))
+    state: Mapped[int] = mapped_column(sa.Integer)
+    attempts: Mapped[int] = mapped_column(sa.Integer)
+    claim_time: Mapped[datetime] = mapped_column(sa.DateTime)
+    heartbeat_time: Mapped[datetime] = mapped_column(sa.DateTime, index=True)
+    end_time: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
+    run_id: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    checkpoint_id: Mapped[str] = mapped_column(sa.String(36), default="")
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
 
 
 class Restore(Base):

@@ -8,6 +8,7 @@ states and progress may be given as smaug.v1 messages or as their JSON mapping (
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,7 +32,8 @@ from smaug.store.models import (
 
 IN_PROGRESS = 1  # smaug.v1.OperationStatus.OPERATION_STATUS_IN_PROGRESS
 _FINAL = (2, 3)  # SUCCEEDED, FAILED
-SERVICE_DOWN_SECONDS = 60
+# A service whose last heartbeat is older than this is DOWN (SMAUG_SERVICE_DOWN_SECONDS).
+SERVICE_DOWN_SECONDS = int(os.environ.get("SMAUG_SERVICE_DOWN_SECONDS", "60") or 60)
 REQUEST_RECORD_SECONDS = 24 * 3600
 
 

@@ -62,11 +62,12 @@ def test_kill_mid_put_filesystem(tmp_path: Path) -> None:
     root = tmp_path / "bank"
     backend = FilesystemBackend(root)
     _torture(backend, "fs", str(root), 48 * 1024 * 1024, trials=8)
-    # The kills did land mid-write: temp files were left in staging, never in objects/.
-    leftovers = list((root / "staging").iterdir())
+    # The kills did land mid-write: temp files were left behind, yet never listed or read.
+    leftovers = backend.temp_files()
     assert leftovers, "no kill interrupted a write; the test proved nothing"
     assert backend.list("") == ["victim"]
-    assert backend.clean_staging(older_than=0) == len(leftovers)
+    assert backend.clean_temp_files(older_than=0) == len(leftovers)
+    assert backend.temp_files() == []
 
 
 def test_kill_mid_put_s3(seaweed: SeaweedS3) -> None:

@@ -19,7 +19,7 @@ def test_embedded_defaults_need_no_file(tmp_path: Path) -> None:
     (provider,) = config.providers
     assert provider.id == LOCAL_PROVIDER_ID
     assert provider.bank == {"backend": "filesystem", "path": f"{tmp_path}/bank"}
-    assert [p.name for p in provider.plugins] == ["directory"]
+    assert [p.name for p in provider.plugins] == ["directory", "postgres"]
     # The section secret is made once and kept.
     assert load(None, {"SMAUG_DATA_DIR": str(tmp_path)}).protection.section_secret == (
         config.protection.section_secret
@@ -29,7 +29,12 @@ def test_embedded_defaults_need_no_file(tmp_path: Path) -> None:
 
 def test_the_annotated_example_loads(tmp_path: Path) -> None:
     config = load(str(EXAMPLE), {"SMAUG_DATA_DIR": str(tmp_path)})
-    assert config.providers[0].plugins[0].settings == {"roots": ["/srv/data"]}
+    directory, postgres = config.providers[0].plugins
+    assert directory.settings == {
+        "roots": ["/srv/data"],
+        "cache_dir": f"{tmp_path}/cache/directory",
+    }
+    assert postgres.settings["password_env"] == "SMAUG_POSTGRES_PASSWORD"
 
 
 def test_environment_overrides_the_file(tmp_path: Path) -> None:

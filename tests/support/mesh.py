@@ -44,6 +44,7 @@ def mesh_env(data_dir: Path) -> dict[str, str]:
         "SMAUG_SCHEDULER__LISTEN": scheduler,
         "SMAUG_SCHEDULER__API_ADDRESS": api,
         "SMAUG_PROTECTION__LISTEN": protection,
+        "SMAUG_GATEWAY__LISTEN": f"127.0.0.1:{free_port()}",
     }
 
 

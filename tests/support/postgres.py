@@ -46,6 +46,31 @@ class PostgresServer:
             connection.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
         return self.url(name)
 
+    def dsn(self, database: str = "postgres") -> str:
+        """A libpq connection string (psycopg, psql) for ``database`` as the superuser."""
+        return f"host=127.0.0.1 port={self.port} user=postgres dbname={database}"
+
+    def password_role(self, name: str, password: str) -> None:
+        """A superuser role that must log in over 127.0.0.1 with ``password`` (SCRAM); every
+        other role keeps trust authentication."""
+        import psycopg
+
+        hba = self.directory / "data" / "pg_hba.conf"
+        rule = f"host all {name} 127.0.0.1/32 scram-sha-256\n"
+        text = hba.read_text()
+        if rule not in text:
+            hba.write_text(rule + text)
+        with psycopg.connect(self.dsn(), autocommit=True) as connection:
+            exists = connection.execute(
+                "SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)
+            ).fetchone()
+            verb = "ALTER" if exists else "CREATE"
+            connection.execute("SET password_encryption = 'scram-sha-256'")
+            connection.execute(
+                f"{verb} ROLE \"{name}\" LOGIN SUPERUSER PASSWORD '{password}'"  # test only
+            )
+            connection.execute("SELECT pg_reload_conf()")
+
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
