@@ -120,7 +120,10 @@ def resource_states(
 def overall_progress(resources: dict[str, dict[str, Any]], total: int) -> common_pb2.Progress:
     done = sum(1 for r in resources.values() if r.get("status") == "available")
     bytes_done = sum(int(r.get("bytes_done", 0)) for r in resources.values())
-    bytes_total = sum(int(r.get("bytes_total", 0)) for r in resources.values())
+    # A resource that does not know its total counts what it has done, so done <= total.
+    bytes_total = sum(
+        max(int(r.get("bytes_total", 0)), int(r.get("bytes_done", 0))) for r in resources.values()
+    )
     percent = int(100 * done / total) if total else 100
     return common_pb2.Progress(
         bytes_done=bytes_done,

@@ -162,7 +162,7 @@ class JobEngine:
                 state.progress.message = progress.message
                 states.append(state)
                 total.bytes_done += progress.bytes_done
-                total.bytes_total += progress.bytes_total
+                total.bytes_total += max(progress.bytes_total, progress.bytes_done)
                 total.resources_done += progress.status == "available"
             if total.resources_total:
                 total.percent = int(100 * total.resources_done / total.resources_total)
