@@ -400,3 +400,73 @@ async def test_deadline_cancels_a_slow_protect(
         stub, hook(plugin_pb2.OPERATION_PROTECT, "n1", bank.section("n1", read_only=False))
     )
     assert done[-1].result.status == plugin_pb2.RESOURCE_STATUS_AVAILABLE
+
+
+def test_protect_and_restore_through_the_mesh_with_the_go_plugin_attached(
+    go_plugin: str, tmp_path: Path
+) -> None:
+    """Out-of-process means any language: a provider names the Go server by address, and the
+    api protects and restores through it like any other plugin."""
+    import yaml
+
+    from smaug.v1 import checkpoints_pb2, common_pb2, plans_pb2, restores_pb2
+    from support.mesh import smaug_up
+    from support.sample_mesh import Api
+
+    env = {**os.environ, "SMAUG_PLUGIN_CONFIG": json.dumps({"notes": NOTES})}
+    server = subprocess.Popen(
+        [go_plugin, "--listen", "127.0.0.1:0"], env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        address = server.stdout.readline().rsplit(" ", 1)[1].strip()
+        provider = "0a0b0c0d-1111-4222-8333-444444444444"
+        config = tmp_path / "smaug.yaml"
+        config.write_text(
+            yaml.safe_dump(
+                {
+                    "providers": [
+                        {
+                            "id": provider,
+                            "name": "Go",
+                            "bank": {"backend": "filesystem", "path": str(tmp_path / "bank")},
+                            "plugins": [{"name": "go-example", "address": address}],
+                        }
+                    ]
+                }
+            )
+        )
+        target = tmp_path / "restored"
+        target.mkdir()
+        with smaug_up(tmp_path / "data", {"SMAUG_CONFIG": str(config)}) as mesh:
+            api = Api(mesh)
+            plan = plans_pb2.Plan(name="notes", provider_id=provider)
+            plan.resources.add(type=NOTE, id="n1", name="n1")
+            plan_id = api.call(api.plans.CreatePlan, plans_pb2.CreatePlanRequest(plan=plan)).plan.id
+            created = api.call(
+                api.checkpoints.CreateCheckpoint,
+                checkpoints_pb2.CreateCheckpointRequest(provider_id=provider, plan_id=plan_id),
+            ).checkpoint
+            settled = api.settle(provider, created.id)[-1]
+            assert settled.status == checkpoints_pb2.CHECKPOINT_STATUS_AVAILABLE, settled
+
+            restore = restores_pb2.Restore(provider_id=provider, checkpoint_id=created.id)
+            restore.parameters[NOTE].update({"target": str(target)})
+            started = api.call(
+                api.restores.CreateRestore, restores_pb2.CreateRestoreRequest(restore=restore)
+            ).restore
+            final = list(
+                api.restores.WatchRestore(
+                    restores_pb2.WatchRestoreRequest(restore_id=started.id),
+                    metadata=api.metadata,
+                    timeout=60,
+                )
+            )[-1]
+            assert final.status == common_pb2.OPERATION_STATUS_SUCCEEDED, final
+            (state,) = final.resource_states
+            assert state.new_resource_id == "restored-n1"
+            assert (target / "n1.txt").read_text() == "hello"
+            api.channel.close()
+    finally:
+        server.terminate()
+        server.wait(10)

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_flows_e2e import PROVIDER, Api, write_config
 
 from smaug.v1 import checkpoints_pb2, common_pb2, restores_pb2
 from support.mesh import Mesh, mesh_env, serve, wait_gone
+from support.sample_mesh import PROVIDER, Api, write_config
 
 LEASE_TTL = 3.0
 
