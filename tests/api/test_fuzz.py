@@ -33,7 +33,14 @@ FORWARDED = {
     "smaug.v1.CheckpointService",
     "smaug.v1.ProviderService",
 }
-FORWARDED_METHODS = {"CreateRestore", "WatchRestore", "CreateVerification", "WatchVerification"}
+FORWARDED_METHODS = {
+    "CreateRestore",
+    "WatchRestore",
+    "CancelRestore",
+    "CreateVerification",
+    "WatchVerification",
+    "CancelVerification",
+}
 
 TEXT = st.one_of(
     st.sampled_from(
