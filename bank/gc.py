@@ -2,9 +2,10 @@
 
 The rule. A sweep that starts at time T deletes a chunk only if all of these hold:
   1. no stream manifest of any checkpoint whose status is not 'deleted' refers to it;
-  2. no checkpoint in status 'protecting' has registered it as pending (writers register a
-     batch of hashes *before* they check which chunks exist, and keep the registration until
-     the checkpoint leaves 'protecting', by which time its manifests are written);
+  2. no in-flight checkpoint ('protecting', or being copied into) has registered it as
+     pending (writers register a batch of hashes *before* they check which chunks exist, and
+     keep the registration until the checkpoint is no longer in flight, by which time its
+     manifests are written);
   3. the chunk object was last written or touched before T - grace, checked again at the moment
      of deletion (atomically on the filesystem: rename aside, check, restore if fresh).
 
@@ -27,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from smaug.bank.bank import Bank
-from smaug.bank.checkpoints import DELETED, PROTECTING
+from smaug.bank.checkpoints import DELETED, IN_FLIGHT
 from smaug.bank.chunks import CHUNK_PREFIX
 from smaug.bank.errors import CheckpointNotFound, ObjectNotFound
 
@@ -55,7 +56,7 @@ def live_chunk_keys(bank: Bank, report: GcReport | None = None) -> set[str]:
             report.checkpoints_scanned += 1
         if meta.status == DELETED:
             continue
-        if meta.status == PROTECTING:  # pending first, then manifests (see module docstring)
+        if meta.status in IN_FLIGHT:  # pending first, then manifests (see module docstring)
             live |= bank.checkpoints.pending_names(checkpoint_id)
         for key in list(bank.checkpoints.manifest_keys(checkpoint_id)):
             try:

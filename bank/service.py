@@ -28,7 +28,7 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from smaug.bank.bank import Bank
-from smaug.bank.checkpoints import PROTECTING
+from smaug.bank.checkpoints import IN_FLIGHT
 from smaug.bank.chunks import MAX_CHUNK, chunk_hash, is_chunk_hash
 from smaug.bank.errors import (
     ChunkCorrupt,
@@ -229,7 +229,7 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
             hashes = list(request.hashes)
             self._check_hashes(hashes, "hashes")
             meta = await asyncio.to_thread(bank.checkpoints.get, grant.checkpoint_id)
-            if meta.status == PROTECTING:
+            if meta.status in IN_FLIGHT:
                 # Registered before looking, so a concurrent GC keeps what we find (gc.py).
                 await asyncio.to_thread(bank.register_pending, grant.checkpoint_id, hashes)
             refresh = bank.clock() - bank.gc_grace / 2

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smaug.api.auth import SERVICE_ROLE
@@ -216,24 +217,23 @@ class CheckpointService(checkpoints_pb2_grpc.CheckpointServiceServicer):
         request_id = request.request_id.lower()
         defaults = self.ctx.settings.quota_defaults
 
-        if request_id:
-            earlier = await self.ctx.read(
-                lambda s: records.recall_request(s, project, "checkpoint", request_id)
+        if request_id and not await self._claim(project, request_id):
+            # A retry (or a concurrent twin) of a create already under way: protection derives
+            # the checkpoint id from the request id and returns that checkpoint; no new quota.
+            return await self.ctx.forwarder.unary(
+                _CHECKPOINT + "CreateCheckpoint",
+                request,
+                checkpoints_pb2.CreateCheckpointResponse,
+                identity,
             )
-            if earlier:
-                got = await self.ctx.forwarder.unary(
-                    _CHECKPOINT + "GetCheckpoint",
-                    checkpoints_pb2.GetCheckpointRequest(
-                        provider_id=request.provider_id, checkpoint_id=earlier
-                    ),
-                    checkpoints_pb2.GetCheckpointResponse,
-                    identity,
-                )
-                return checkpoints_pb2.CreateCheckpointResponse(checkpoint=got.checkpoint)
 
-        reservation = await self.ctx.write(
-            lambda s: quotas.reserve(s, project, "checkpoints", 1, defaults)
-        )
+        try:
+            reservation = await self.ctx.write(
+                lambda s: quotas.reserve(s, project, "checkpoints", 1, defaults)
+            )
+        except BaseException:
+            await self._unclaim(project, request_id)
+            raise
         try:
             reply = await self.ctx.forwarder.unary(
                 _CHECKPOINT + "CreateCheckpoint",
@@ -243,6 +243,7 @@ class CheckpointService(checkpoints_pb2_grpc.CheckpointServiceServicer):
             )
         except BaseException:
             await self.ctx.write(lambda s: quotas.rollback_reservation(s, reservation))
+            await self._unclaim(project, request_id)
             raise
 
         def commit(session: Session) -> None:
@@ -254,6 +255,22 @@ class CheckpointService(checkpoints_pb2_grpc.CheckpointServiceServicer):
 
         await self.ctx.write(commit)
         return reply
+
+    async def _claim(self, project: str, request_id: str) -> bool:
+        try:
+            return bool(
+                await self.ctx.write(
+                    lambda s: records.claim_request(s, project, "checkpoint", request_id)
+                )
+            )
+        except IntegrityError:
+            return False
+
+    async def _unclaim(self, project: str, request_id: str) -> None:
+        if request_id:
+            await self.ctx.write(
+                lambda s: records.forget_request(s, project, "checkpoint", request_id)
+            )
 
     async def DeleteCheckpoint(
         self,

@@ -51,7 +51,9 @@ class CheckpointServicer(checkpoints_pb2_grpc.CheckpointServiceServicer):
                 {"plan_id": "name a plan with at least one resource"},
             )
         extra_info = json_format.MessageToDict(request.extra_info)
-        checkpoint = await self._engine.protect(identity, provider, plan, extra_info)
+        checkpoint = await self._engine.protect(
+            identity, provider, plan, extra_info, request.request_id.lower()
+        )
         return checkpoints_pb2.CreateCheckpointResponse(checkpoint=checkpoint)
 
     async def GetCheckpoint(

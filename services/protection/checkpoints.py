@@ -70,6 +70,8 @@ OPERATION_TYPES = {
     "copy": common_pb2.OPERATION_TYPE_COPY,
 }
 INFLIGHT_PREFIX = "inflight/"
+# Namespace of checkpoint ids derived from client request ids (idempotent protects).
+REQUEST_NAMESPACE = uuid.UUID("5a6b1f0e-52d3-4c1e-9a55-5d6f0c7e2a11")
 WATCH_POLL_SECONDS = 0.5
 WATCH_KEEPALIVE_SECONDS = 30.0
 
@@ -275,24 +277,46 @@ class CheckpointEngine:
         provider: Provider,
         plan: checkpoints_pb2.ProtectionPlan,
         extra_info: dict[str, Any],
+        request_id: str = "",
     ) -> checkpoints_pb2.Checkpoint:
-        graph = await self.build_graph(provider, list(plan.resources), identity)
+        """Start protecting ``plan``. With a client ``request_id`` the checkpoint id is derived
+        from it, and the bank's create-if-absent makes a retry (from any replica, even racing the
+        first call) return the first checkpoint instead of making a second."""
         bank = await provider.bank()
-        checkpoint_id = str(uuid.uuid4())
+        if request_id:
+            checkpoint_id = str(
+                uuid.uuid5(REQUEST_NAMESPACE, f"{identity.project_id}/{request_id}")
+            )
+            try:
+                earlier = await asyncio.to_thread(bank.checkpoints.get, checkpoint_id)
+                return await self.to_proto(bank, earlier)
+            except CheckpointNotFound:
+                pass
+        else:
+            checkpoint_id = str(uuid.uuid4())
+        graph = await self.build_graph(provider, list(plan.resources), identity)
         plan_summary = json_format.MessageToDict(plan, preserving_proto_field_name=False)
         await asyncio.to_thread(
             bank.backend.put, INFLIGHT_PREFIX + checkpoint_id, self.owner.encode()
         )
-        meta = await asyncio.to_thread(
-            bank.checkpoints.create,
-            project_id=identity.project_id,
-            provider_id=provider.id,
-            plan=plan_summary,
-            owner_id=self.owner,
-            extra_info=extra_info,
-            checkpoint_id=checkpoint_id,
-            resource_graph=json_format.MessageToJson(graph.to_proto(), indent=None),
-        )
+        try:
+            meta = await asyncio.to_thread(
+                bank.checkpoints.create,
+                project_id=identity.project_id,
+                provider_id=provider.id,
+                plan=plan_summary,
+                owner_id=self.owner,
+                extra_info=extra_info,
+                checkpoint_id=checkpoint_id,
+                resource_graph=json_format.MessageToJson(graph.to_proto(), indent=None),
+            )
+        except PreconditionFailed:
+            # A concurrent call with the same request id created it first: that one runs it.
+            meta = await asyncio.to_thread(bank.checkpoints.get, checkpoint_id)
+            await asyncio.to_thread(
+                bank.backend.put, INFLIGHT_PREFIX + checkpoint_id, meta.owner_id.encode()
+            )
+            return await self.to_proto(bank, meta)
         log_id = await self.records.start_log(
             identity.project_id,
             "protect",

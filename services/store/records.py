@@ -378,6 +378,31 @@ def recall_request(session: Session, project_id: str, kind: str, request_id: str
     return row.result_id
 
 
+def claim_request(session: Session, project_id: str, kind: str, request_id: str) -> bool:
+    """Claim a client request id before acting on it: True for the first caller. A concurrent
+    second claim on PostgreSQL fails at flush with IntegrityError (the caller's duplicate)."""
+    if recall_request(session, project_id, kind, request_id) is not None:
+        return False
+    session.add(
+        RequestRecord(
+            project_id=project_id,
+            kind=kind,
+            request_id=request_id,
+            result_id="",
+            create_time=utcnow(),
+        )
+    )
+    session.flush()
+    return True
+
+
+def forget_request(session: Session, project_id: str, kind: str, request_id: str) -> None:
+    """Drop a claim whose action failed, so a retry may act."""
+    row = session.get(RequestRecord, (project_id, kind, request_id))
+    if row is not None:
+        session.delete(row)
+
+
 def remember_request(
     session: Session, project_id: str, kind: str, request_id: str, result_id: str
 ) -> None:

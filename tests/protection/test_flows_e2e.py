@@ -316,3 +316,35 @@ def test_cancel_stops_a_running_protect_within_seconds(mesh: tuple[Mesh, Api, Pa
             ),
         )
     assert settled.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+def test_a_retried_or_racing_protect_with_one_request_id_makes_one_checkpoint(
+    mesh: tuple[Mesh, Api, Path],
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from smaug.v1 import quotas_pb2, quotas_pb2_grpc
+
+    _, api, _ = mesh
+    quotas = quotas_pb2_grpc.QuotaServiceStub(api.channel)
+
+    def in_use() -> int:
+        usage = api.call(quotas.GetQuotaUsage, quotas_pb2.GetQuotaUsageRequest(project_id="admin"))
+        return int(usage.quota_usage.checkpoints.in_use)
+
+    before = in_use()
+    request = checkpoints_pb2.CreateCheckpointRequest(
+        provider_id=PROVIDER,
+        plan_id=api.plan(["t2"]),
+        request_id="0f0e0d0c-0b0a-4908-8706-050403020100",
+    )
+    with ThreadPoolExecutor(4) as pool:
+        replies = list(
+            pool.map(lambda _: api.call(api.checkpoints.CreateCheckpoint, request), range(4))
+        )
+    ids = {reply.checkpoint.id for reply in replies}
+    assert len(ids) == 1
+    api.settle(PROVIDER, ids.pop())
+    again = api.call(api.checkpoints.CreateCheckpoint, request)
+    assert again.checkpoint.id == replies[0].checkpoint.id
+    assert in_use() == before + 1
