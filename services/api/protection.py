@@ -218,8 +218,21 @@ class CheckpointService(checkpoints_pb2_grpc.CheckpointServiceServicer):
         defaults = self.ctx.settings.quota_defaults
 
         if request_id and not await self._claim(project, request_id):
-            # A retry (or a concurrent twin) of a create already under way: protection derives
-            # the checkpoint id from the request id and returns that checkpoint; no new quota.
+            earlier = await self.ctx.read(
+                lambda s: records.recall_request(s, project, "checkpoint", request_id)
+            )
+            if earlier:
+                got = await self.ctx.forwarder.unary(
+                    _CHECKPOINT + "GetCheckpoint",
+                    checkpoints_pb2.GetCheckpointRequest(
+                        provider_id=request.provider_id, checkpoint_id=earlier
+                    ),
+                    checkpoints_pb2.GetCheckpointResponse,
+                    identity,
+                )
+                return checkpoints_pb2.CreateCheckpointResponse(checkpoint=got.checkpoint)
+            # A concurrent twin of a create still under way: protection derives the checkpoint
+            # id from the request id and returns that checkpoint; no new quota.
             return await self.ctx.forwarder.unary(
                 _CHECKPOINT + "CreateCheckpoint",
                 request,
