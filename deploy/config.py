@@ -159,6 +159,11 @@ def _defaults() -> dict[str, Any]:
                             "exclude": ["postgres"],
                         },
                     },
+                    {
+                        **in_tree_plugin("blockdev", "smaug.plugins.blockdev"),
+                        # Devices may also come from SMAUG_BLOCKDEV_PATHS (a:b:c).
+                        "settings": {"devices": [], "chunk_size": 262144},
+                    },
                 ],
             }
         ],
@@ -276,10 +281,20 @@ def _section_secret(configured: str, data_dir: Path) -> str:
 
 
 def load(path: str | None = None, environ: dict[str, str] | None = None) -> Config:
-    """Build the configuration from defaults, the optional file, and the environment."""
+    """Build the configuration from defaults, the optional file, and the environment; errors
+    name the file (when one was read) and the setting."""
     environ = dict(os.environ if environ is None else environ)
+    source = path or environ.get("SMAUG_CONFIG")
+    try:
+        return _load(source, environ)
+    except ConfigError as error:
+        if source and not str(error).startswith(("cannot read", "configuration file")):
+            raise ConfigError(f"{source}: {error}") from None
+        raise
+
+
+def _load(path: str | None, environ: dict[str, str]) -> Config:
     raw = _defaults()
-    path = path or environ.get("SMAUG_CONFIG")
     if path:
         try:
             loaded = yaml.safe_load(Path(path).read_text()) or {}

@@ -19,7 +19,7 @@ def test_embedded_defaults_need_no_file(tmp_path: Path) -> None:
     (provider,) = config.providers
     assert provider.id == LOCAL_PROVIDER_ID
     assert provider.bank == {"backend": "filesystem", "path": f"{tmp_path}/bank"}
-    assert [p.name for p in provider.plugins] == ["directory", "postgres"]
+    assert [p.name for p in provider.plugins] == ["directory", "postgres", "blockdev"]
     # The section secret is made once and kept.
     assert load(None, {"SMAUG_DATA_DIR": str(tmp_path)}).protection.section_secret == (
         config.protection.section_secret
@@ -29,7 +29,8 @@ def test_embedded_defaults_need_no_file(tmp_path: Path) -> None:
 
 def test_the_annotated_example_loads(tmp_path: Path) -> None:
     config = load(str(EXAMPLE), {"SMAUG_DATA_DIR": str(tmp_path)})
-    directory, postgres = config.providers[0].plugins
+    directory, postgres, blockdev = config.providers[0].plugins
+    assert blockdev.settings["chunk_size"] == 262144
     assert directory.settings == {
         "roots": ["/srv/data"],
         "cache_dir": f"{tmp_path}/cache/directory",
@@ -75,6 +76,13 @@ def test_bad_settings_are_named(tmp_path: Path, text: str, message: str) -> None
     path = tmp_path / "smaug.yaml"
     path.write_text(text)
     with pytest.raises(ConfigError, match=re.escape(message)):
+        load(str(path), {"SMAUG_DATA_DIR": str(tmp_path)})
+
+
+def test_errors_in_a_file_name_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "smaug.yaml"
+    path.write_text("providers: [{id: a, name: b}]")
+    with pytest.raises(ConfigError, match=re.escape(f"{path}: providers[0].bank")):
         load(str(path), {"SMAUG_DATA_DIR": str(tmp_path)})
 
 
