@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import field_mask_pb2, json_format, struct_pb2
 
 from smaug.cli import output
 from smaug.cli.client import USAGE, CliError
 from smaug.cli.common import Context, command, group, parse_value
-from smaug.v1 import common_pb2, protectables_pb2, providers_pb2
+from smaug.v1 import common_pb2, protectables_pb2, providers_pb2, tenancy_pb2, tenancy_pb2_grpc
 
 
 def register(sub: Any) -> None:
@@ -23,6 +23,25 @@ def register(sub: Any) -> None:
         ["describe", "get"],
     )
     show.add_argument("provider", help="provider id or name")
+    access_parser = providers.add_parser(
+        "access",
+        help="which providers a project may use (admin)",
+        description='which providers a project may use (admin); project "*" is the default '
+        "for projects without their own entry",
+    )
+    access = access_parser.add_subparsers(dest="access_command", required=True, metavar="COMMAND")
+    access_show = command(access, "show", "show a project's provider access", access_show_cmd)
+    access_show.add_argument("project", help='project id, or "*" for the default entry')
+    access_set = command(
+        access, "set", "set the providers a project may use", access_set_cmd, ["update"]
+    )
+    access_set.add_argument("project", help='project id, or "*" for the default entry')
+    access_set.add_argument("providers", nargs="*", help="provider ids (none: no provider)")
+    access_set.add_argument("--all", action="store_true", help="every provider")
+    access_delete = command(
+        access, "delete", "remove a project's entry (the default applies)", access_delete_cmd
+    )
+    access_delete.add_argument("project", help='project id, or "*" for the default entry')
 
     protectables = group(
         sub, "protectable", "protectable resource types and their instances", ["protectables"]
@@ -311,4 +330,62 @@ def protectable_dependents(ctx: Context) -> int:
         ctx.out.dump_list("resources", resources)
         return 0
     ctx.out.table(["TYPE", "ID", "NAME"], [[r.type, r.id, r.name] for r in resources])
+    return 0
+
+
+_SOURCES = {
+    tenancy_pb2.PROVIDER_ACCESS_SOURCE_PROJECT: "the project's own entry",
+    tenancy_pb2.PROVIDER_ACCESS_SOURCE_DEFAULT: 'the default entry ("*")',
+    tenancy_pb2.PROVIDER_ACCESS_SOURCE_NONE: "no entry: every provider",
+}
+
+
+def _access_stub(ctx: Context) -> tenancy_pb2_grpc.ProviderAccessServiceStub:
+    return tenancy_pb2_grpc.ProviderAccessServiceStub(ctx.client.channel)
+
+
+def _print_access(ctx: Context, access: tenancy_pb2.ProviderAccess) -> None:
+    if ctx.out.json:
+        ctx.out.dump(access)
+        return
+    ctx.out.line(f"Project {access.project_id}: {_SOURCES.get(access.source, '?')}")
+    if access.all_providers:
+        ctx.out.line("Providers: all")
+    else:
+        ctx.out.line(f"Providers: {', '.join(access.provider_ids) or '(none)'}")
+
+
+def access_show_cmd(ctx: Context) -> int:
+    got = ctx.client.call(
+        _access_stub(ctx).GetProviderAccess,
+        tenancy_pb2.GetProviderAccessRequest(project_id=ctx.args.project),
+    )
+    _print_access(ctx, got.provider_access)
+    return 0
+
+
+def access_set_cmd(ctx: Context) -> int:
+    if ctx.args.all and ctx.args.providers:
+        raise CliError("give provider ids or --all, not both", USAGE)
+    got = ctx.client.call(
+        _access_stub(ctx).SetProviderAccess,
+        tenancy_pb2.SetProviderAccessRequest(
+            provider_access=tenancy_pb2.ProviderAccess(
+                project_id=ctx.args.project,
+                provider_ids=ctx.args.providers,
+                all_providers=ctx.args.all,
+            ),
+            update_mask=field_mask_pb2.FieldMask(paths=["provider_ids", "all_providers"]),
+        ),
+    )
+    _print_access(ctx, got.provider_access)
+    return 0
+
+
+def access_delete_cmd(ctx: Context) -> int:
+    ctx.client.call(
+        _access_stub(ctx).DeleteProviderAccess,
+        tenancy_pb2.DeleteProviderAccessRequest(project_id=ctx.args.project),
+    )
+    ctx.out.line(f"Project {ctx.args.project}: entry removed.")
     return 0

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from smaug.api.auth import Authenticator
 from smaug.api.forward import ForwardedError, Forwarder
-from smaug.mesh.errors import RpcError
+from smaug.mesh.errors import RpcError, not_found
 from smaug.mesh.identity import Identity
-from smaug.store import quotas
+from smaug.store import quotas, tenancy
 from smaug.store.db import Store
 from smaug.v1 import providers_pb2
 
@@ -126,6 +126,25 @@ class ApiContext:
             raise RpcError(
                 grpc.StatusCode.UNAVAILABLE, "the database is busy or unreachable; retry"
             ) from None
+
+    async def provider_access(self, identity: Identity) -> tenancy.Access:
+        """The providers the caller may use: every one for admins, else the project's access
+        (read per call, so a change applies to the next call)."""
+        if identity.is_admin:
+            return tenancy.EVERYTHING
+        project = identity.project_id
+        return await self.read(lambda s: tenancy.effective_access(s, project))
+
+    async def require_provider(self, identity: Identity, *provider_ids: str) -> None:
+        """NOT_FOUND, exactly as for an unknown provider, when the caller's project may not use
+        one of ``provider_ids`` (empty ids are skipped: the call is not provider-scoped)."""
+        wanted = [p for p in provider_ids if p]
+        if not wanted:
+            return
+        access = await self.provider_access(identity)
+        for provider_id in wanted:
+            if not access.allows(provider_id):
+                raise not_found("provider", provider_id)
 
     async def _provider_from_protection(
         self, identity: Identity, provider_id: str

@@ -130,6 +130,7 @@ class RestoreService(restores_pb2_grpc.RestoreServiceServicer):
         if len(request.restore.restore_target) > 4096:
             v.add("restore.restore_target", "at most 4096 characters")
         v.raise_if_any("restore")
+        await self.ctx.require_provider(identity, request.restore.provider_id)
         return await self.ctx.forwarder.unary(
             "/smaug.v1.RestoreService/CreateRestore",
             request,
@@ -214,6 +215,7 @@ class VerificationService(verifications_pb2_grpc.VerificationServiceServicer):
             v.add("verification", "required: provider_id and checkpoint_id")
         _check_create(v, "verification", request.verification)
         v.raise_if_any("verification")
+        await self.ctx.require_provider(identity, request.verification.provider_id)
         return await self.ctx.forwarder.unary(
             "/smaug.v1.VerificationService/CreateVerification",
             request,

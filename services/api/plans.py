@@ -115,7 +115,9 @@ class PlanService(plans_pb2_grpc.PlanServiceServicer):
         self.ctx = ctx
 
     async def _provider(self, identity: Identity, provider_id: str) -> providers_pb2.Provider:
-        provider = await self.ctx.provider_lookup(identity, provider_id)
+        # A provider the project may not use is answered exactly as an unknown one.
+        visible = (await self.ctx.provider_access(identity)).allows(provider_id)
+        provider = await self.ctx.provider_lookup(identity, provider_id) if visible else None
         if provider is None:
             raise invalid_argument(
                 f"provider {provider_id} does not exist",

@@ -20,8 +20,10 @@ from smaug.api.validation import (
     check_text_id,
     check_uuid,
 )
-from smaug.mesh.errors import invalid_argument
+from smaug.mesh.errors import invalid_argument, not_found
+from smaug.mesh.identity import Identity
 from smaug.store import quotas, records
+from smaug.store.tenancy import Access
 from smaug.v1 import (
     checkpoints_pb2,
     checkpoints_pb2_grpc,
@@ -64,24 +66,35 @@ class ProviderService(providers_pb2_grpc.ProviderServiceServicer):
     ) -> providers_pb2.ListProvidersResponse:
         identity = await self.ctx.identify(context)
         _validate(request)
-        return await self.ctx.forwarder.unary(
+        reply: providers_pb2.ListProvidersResponse = await self.ctx.forwarder.unary(
             "/smaug.v1.ProviderService/ListProviders",
             request,
             providers_pb2.ListProvidersResponse,
             identity,
         )
+        access = await self.ctx.provider_access(identity)
+        if not access.all_providers:
+            # Pages may come back shorter than page_size; next_page_token stays protection's.
+            visible = [p for p in reply.providers if access.allows(p.id)]
+            del reply.providers[:]
+            reply.providers.extend(visible)
+        return reply
 
     async def GetProvider(
         self, request: providers_pb2.GetProviderRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> providers_pb2.GetProviderResponse:
         identity = await self.ctx.identify(context)
         _validate(request, ("provider_id",))
+        await self.ctx.require_provider(identity, request.provider_id)
         return await self.ctx.forwarder.unary(
             "/smaug.v1.ProviderService/GetProvider",
             request,
             providers_pb2.GetProviderResponse,
             identity,
         )
+
+
+_INSTANCE_CALLS = ("ListProtectableInstances", "GetProtectableInstance", "ListDependentResources")
 
 
 class ProtectableService(protectables_pb2_grpc.ProtectableServiceServicer):
@@ -99,9 +112,32 @@ class ProtectableService(protectables_pb2_grpc.ProtectableServiceServicer):
     ) -> Any:
         identity = await self.ctx.identify(context)
         _validate(request, required, optional)
-        return await self.ctx.forwarder.unary(
+        provider_id = getattr(request, "provider_id", "")
+        await self.ctx.require_provider(identity, provider_id)
+        access = await self.ctx.provider_access(identity)
+        if not access.all_providers and not provider_id and method in _INSTANCE_CALLS:
+            # "The first provider serving the type" must be one the project may use.
+            request.provider_id = await self._first_visible(
+                identity, access, request.protectable_type
+            )
+        found: Any = await self.ctx.forwarder.unary(
             f"/smaug.v1.ProtectableService/{method}", request, reply, identity
         )
+        if not access.all_providers:
+            _hide_providers(found, access)
+        return found
+
+    async def _first_visible(self, identity: Identity, access: Access, type_name: str) -> str:
+        got = await self.ctx.forwarder.unary(
+            "/smaug.v1.ProtectableService/GetProtectableType",
+            protectables_pb2.GetProtectableTypeRequest(protectable_type=type_name),
+            protectables_pb2.GetProtectableTypeResponse,
+            identity,
+        )
+        for provider_id in got.protectable_type.provider_ids:
+            if access.allows(provider_id):
+                return str(provider_id)
+        raise not_found("protectable type", type_name)
 
     async def ListProtectableTypes(self, request: Any, context: Any) -> Any:
         return await self._forward(
@@ -113,13 +149,16 @@ class ProtectableService(protectables_pb2_grpc.ProtectableServiceServicer):
         )
 
     async def GetProtectableType(self, request: Any, context: Any) -> Any:
-        return await self._forward(
+        reply = await self._forward(
             "GetProtectableType",
             request,
             protectables_pb2.GetProtectableTypeResponse,
             context,
             ("protectable_type",),
         )
+        if not reply.protectable_type.provider_ids:
+            raise not_found("protectable type", request.protectable_type)
+        return reply
 
     async def ListProtectableInstances(self, request: Any, context: Any) -> Any:
         return await self._forward(
@@ -152,6 +191,24 @@ class ProtectableService(protectables_pb2_grpc.ProtectableServiceServicer):
         )
 
 
+def _hide_providers(reply: Any, access: Access) -> None:
+    """Drop providers the caller may not use from protectable types (and, in lists, the types
+    only such providers serve)."""
+
+    def keep(kind: protectables_pb2.ProtectableType) -> bool:
+        visible = [p for p in kind.provider_ids if access.allows(p)]
+        del kind.provider_ids[:]
+        kind.provider_ids.extend(visible)
+        return bool(visible)
+
+    if isinstance(reply, protectables_pb2.ListProtectableTypesResponse):
+        kept = [t for t in reply.protectable_types if keep(t)]
+        del reply.protectable_types[:]
+        reply.protectable_types.extend(kept)
+    elif isinstance(reply, protectables_pb2.GetProtectableTypeResponse):
+        keep(reply.protectable_type)
+
+
 _CHECKPOINT = "/smaug.v1.CheckpointService/"
 
 
@@ -166,6 +223,7 @@ class CheckpointService(checkpoints_pb2_grpc.CheckpointServiceServicer):
     ) -> checkpoints_pb2.ListCheckpointsResponse:
         identity = await self.ctx.identify(context)
         _validate(request, ("provider_id",))
+        await self.ctx.require_provider(identity, request.provider_id)
         v = Violations()
         check_uuid(v, "plan_id", request.plan_id, required=False)
         if request.order_by.strip() not in (
@@ -191,6 +249,7 @@ class CheckpointService(checkpoints_pb2_grpc.CheckpointServiceServicer):
     ) -> checkpoints_pb2.GetCheckpointResponse:
         identity = await self.ctx.identify(context)
         _validate(request, ("provider_id", "checkpoint_id"))
+        await self.ctx.require_provider(identity, request.provider_id)
         return await self.ctx.forwarder.unary(
             _CHECKPOINT + "GetCheckpoint", request, checkpoints_pb2.GetCheckpointResponse, identity
         )
@@ -202,6 +261,7 @@ class CheckpointService(checkpoints_pb2_grpc.CheckpointServiceServicer):
     ) -> checkpoints_pb2.CreateCheckpointResponse:
         identity = await self.ctx.identify(context)
         _validate(request, ("provider_id",))
+        await self.ctx.require_provider(identity, request.provider_id)
         v = Violations()
         check_uuid(v, "plan_id", request.plan_id)
         check_uuid(v, "request_id", request.request_id, required=False)
@@ -292,6 +352,7 @@ class CheckpointService(checkpoints_pb2_grpc.CheckpointServiceServicer):
     ) -> checkpoints_pb2.DeleteCheckpointResponse:
         identity = await self.ctx.identify(context)
         _validate(request, ("provider_id", "checkpoint_id"))
+        await self.ctx.require_provider(identity, request.provider_id)
         reply = await self.ctx.forwarder.unary(
             _CHECKPOINT + "DeleteCheckpoint",
             request,
@@ -309,6 +370,7 @@ class CheckpointService(checkpoints_pb2_grpc.CheckpointServiceServicer):
     ) -> checkpoints_pb2.ResetCheckpointStateResponse:
         identity = await self.ctx.identify(context)
         _validate(request, ("provider_id", "checkpoint_id"))
+        await self.ctx.require_provider(identity, request.provider_id)
         if request.status not in (
             checkpoints_pb2.CHECKPOINT_STATUS_AVAILABLE,
             checkpoints_pb2.CHECKPOINT_STATUS_ERROR,
@@ -331,6 +393,7 @@ class CheckpointService(checkpoints_pb2_grpc.CheckpointServiceServicer):
     ) -> checkpoints_pb2.CancelCheckpointResponse:
         identity = await self.ctx.identify(context)
         _validate(request, ("provider_id", "checkpoint_id"))
+        await self.ctx.require_provider(identity, request.provider_id)
         return await self.ctx.forwarder.unary(
             _CHECKPOINT + "CancelCheckpoint",
             request,
@@ -345,6 +408,9 @@ class CheckpointService(checkpoints_pb2_grpc.CheckpointServiceServicer):
     ) -> checkpoints_pb2.CopyCheckpointsResponse:
         identity = await self.ctx.identify(context)
         _validate(request, ("provider_id",), ("destination_provider_id",))
+        await self.ctx.require_provider(
+            identity, request.provider_id, request.destination_provider_id
+        )
         v = Violations()
         check_uuid(v, "plan_id", request.plan_id)
         check_parameters(v, "parameters", request.parameters)
@@ -377,6 +443,7 @@ class CheckpointService(checkpoints_pb2_grpc.CheckpointServiceServicer):
     ) -> AsyncIterator[checkpoints_pb2.WatchCheckpointResponse]:
         identity = await self.ctx.identify(context)
         _validate(request, ("provider_id", "checkpoint_id"))
+        await self.ctx.require_provider(identity, request.provider_id)
         async for event in self.ctx.forwarder.stream(
             _CHECKPOINT + "WatchCheckpoint",
             request,

@@ -18,6 +18,7 @@ from smaug.api.operations import OperationLogService, RestoreService, Verificati
 from smaug.api.plans import PlanService
 from smaug.api.protection import CheckpointService, ProtectableService, ProviderService
 from smaug.api.scheduled_operations import ScheduledOperationService
+from smaug.api.tenancy import ProviderAccessService
 from smaug.api.triggers import TriggerService
 from smaug.compat.karbor.v1 import karbor_pb2_grpc
 from smaug.deploy.config import Config
@@ -34,6 +35,7 @@ from smaug.v1 import (
     restores_pb2_grpc,
     scheduled_operations_pb2_grpc,
     services_pb2_grpc,
+    tenancy_pb2_grpc,
     triggers_pb2_grpc,
     verifications_pb2_grpc,
 )
@@ -87,6 +89,7 @@ def build(
         (operation_logs_pb2_grpc, "OperationLogService", OperationLogService(ctx)),
         (quotas_pb2_grpc, "QuotaService", QuotaService(ctx)),
         (services_pb2_grpc, "ServiceRegistryService", ServiceRegistryService(ctx)),
+        (tenancy_pb2_grpc, "ProviderAccessService", ProviderAccessService(ctx)),
     ]
     for module, name, servicer in registrations:
         add = getattr(module, f"add_{name}Servicer_to_server")

@@ -264,3 +264,17 @@ class RequestRecord(Base):
     request_id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
     result_id: Mapped[str] = mapped_column(sa.String(255))
     create_time: Mapped[datetime] = mapped_column(sa.DateTime)
+
+
+class ProviderAccess(Base):
+    """Which providers a project may use; project_id "*" is the default for projects without
+    their own row. No row at all means every provider is visible."""
+
+    __tablename__ = "provider_access"
+
+    project_id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    # True: every provider, whatever provider_ids holds.
+    all_providers: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    # Sorted provider ids.
+    provider_ids: Mapped[list[Any]] = mapped_column(sa.JSON)
+    update_time: Mapped[datetime] = mapped_column(sa.DateTime)

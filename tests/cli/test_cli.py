@@ -12,7 +12,6 @@ import select
 import signal
 import struct
 import subprocess
-import sys
 import termios
 import time
 from collections.abc import Iterator
@@ -23,41 +22,9 @@ import pytest
 import yaml
 
 from support.mesh import Mesh, free_port, smaug_up, tool
+from support.sample_mesh import MIRROR, PROVIDER, write_config
 
-SAMPLE = str(Path(__file__).resolve().parents[1] / "support" / "sample_plugin.py")
-PROVIDER = "11111111-2222-4333-8444-555555555555"
-MIRROR = "66666666-7777-4888-8999-000000000000"
-CHILDREN = {"t1": ["t2", "t3"], "t2": ["t5"], "t3": ["t4", "t5"]}
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def write_config(tmp: Path) -> Path:
-    plugin = {
-        "name": "sample",
-        "command": [sys.executable, SAMPLE],
-        "settings": {"children": CHILDREN},
-    }
-    config = {
-        "providers": [
-            {
-                "id": PROVIDER,
-                "name": "Sample",
-                "description": "sample plugin",
-                "bank": {"backend": "filesystem", "path": str(tmp / "bank")},
-                "plugins": [plugin],
-            },
-            {
-                "id": MIRROR,
-                "name": "Mirror",
-                "description": "copies land here",
-                "bank": {"backend": "filesystem", "path": str(tmp / "mirror")},
-                "plugins": [plugin],
-            },
-        ]
-    }
-    path = tmp / "smaug.yaml"
-    path.write_text(yaml.safe_dump(config))
-    return path
 
 
 class Cli:
@@ -467,3 +434,17 @@ def test_ctrl_c_cancels_a_slow_protect(cli: Cli) -> None:
     cid = UUID.search(stdout)
     assert cid is not None
     assert cli.json("checkpoint", "show", cid.group(0))["status"] == "CHECKPOINT_STATUS_ERROR"
+
+
+def test_provider_access(cli: Cli) -> None:
+    assert "no entry: every provider" in cli.ok("provider", "access", "show", "project-x")
+    got = cli.json("provider", "access", "set", "project-x", PROVIDER)
+    assert got["provider_ids"] == [PROVIDER]
+    assert got["source"] == "PROVIDER_ACCESS_SOURCE_PROJECT"
+    assert PROVIDER in cli.ok("provider", "access", "show", "project-x")
+    assert "Providers: all" in cli.ok("provider", "access", "set", "*", "--all")
+    cli.ok("provider", "access", "delete", "project-x")
+    cli.ok("provider", "access", "delete", "*")
+    assert "no entry" in cli.ok("provider", "access", "show", "project-x")
+    # The admin still sees every provider.
+    assert "Mirror" in cli.ok("provider", "list")

@@ -29,12 +29,13 @@ MIRROR = "66666666-7777-4888-8999-000000000000"
 CHILDREN = {"t1": ["t2", "t3"], "t2": ["t5"], "t3": ["t4", "t5"]}
 
 
-def write_config(tmp: Path, log: Path) -> Path:
-    plugin = {
-        "name": "sample",
-        "command": [sys.executable, SAMPLE],
-        "settings": {"children": CHILDREN, "log": str(log)},
-    }
+def write_config(tmp: Path, log: Path | None = None) -> Path:
+    """A configuration with two providers (PROVIDER, MIRROR) using the sample plugin; with
+    ``log``, the plugin records every hook it runs there."""
+    settings: dict[str, Any] = {"children": CHILDREN}
+    if log is not None:
+        settings["log"] = str(log)
+    plugin = {"name": "sample", "command": [sys.executable, SAMPLE], "settings": settings}
     config = {
         "providers": [
             {
