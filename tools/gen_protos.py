@@ -20,11 +20,18 @@ THIRD_PARTY = ROOT / "third_party"
 SUFFIXES = ("_pb2.py", "_pb2.pyi", "_pb2_grpc.py", "_pb2_grpc.pyi")
 
 
+def mypy_grpc_plugin() -> str:
+    """The mypy-protobuf plugin for the typed grpc stubs: beside this interpreter, or on PATH."""
+    beside = Path(sys.executable).parent / "protoc-gen-mypy_grpc"
+    found = str(beside) if beside.exists() else shutil.which("protoc-gen-mypy_grpc")
+    if found is None:
+        sys.exit("protoc-gen-mypy_grpc not found: run tools/setup (it installs mypy-protobuf)")
+    return found
+
+
 def generate(out: Path) -> None:
     protos = sorted(str(p.relative_to(PROTO)) for p in PROTO.rglob("*.proto"))
-    mypy_grpc = shutil.which("protoc-gen-mypy_grpc")
-    if mypy_grpc is None:
-        sys.exit("protoc-gen-mypy_grpc not found: install mypy-protobuf in this environment")
+    mypy_grpc = mypy_grpc_plugin()
     cmd = [
         sys.executable,
         "-m",
@@ -52,6 +59,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     if not args.check:
+        mypy_grpc_plugin()  # fail before deleting anything
         for stale in generated_files(PROTO):
             (PROTO / stale).unlink()
         generate(PROTO)
