@@ -158,7 +158,9 @@ def plugin_step(action: str, address: str, token: str, file: str) -> dict[str, A
 
     section = plugin_pb2.BankSection(address=address, token=token, read_only=action == "restore")
     if action == "protect":
-        info = asyncio.run(blockdev.protect_device(file, section))
+        # SMAUG_BENCH_CHUNK_SIZE tries another device chunk size (the plugin's chunk_size).
+        chunk = int(os.environ.get("SMAUG_BENCH_CHUNK_SIZE") or blockdev.CHUNK_SIZE)
+        info = asyncio.run(blockdev.protect_device(file, section, chunk_size=chunk))
     else:
         info = asyncio.run(blockdev.restore_device(section, file))
     return {"chunks": info.chunks, "new_chunks": info.new_chunks, "new_bytes": info.new_bytes}
