@@ -264,7 +264,9 @@ async def test_protect_memory_is_bounded(tmp_path: Path, local_bank: LocalBank) 
         f"image {two['peak'] / MiB:.0f} MiB ({IMAGE_MIB / two['seconds']:.0f} MiB/s, all new)"
     )
     assert two["new_bytes"] == IMAGE_MIB * MiB
-    assert two["peak"] < one["peak"] + 16 * MiB
+    # Twice the data may fill the pipeline (16 MiB batches, 3 uploads in flight) where the
+    # smaller run did not: allow that much, far less than the 128 MiB more data it read.
+    assert two["peak"] < one["peak"] + 48 * MiB
     assert two["peak"] < 160 * MiB
 
 
