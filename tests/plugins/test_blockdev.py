@@ -267,7 +267,7 @@ async def test_protect_memory_is_bounded(tmp_path: Path, local_bank: LocalBank) 
     # Twice the data may fill the pipeline (16 MiB batches, 3 uploads in flight) where the
     # smaller run did not: allow that much, far less than the 128 MiB more data it read.
     assert two["peak"] < one["peak"] + 48 * MiB
-    assert two["peak"] < 160 * MiB
+    assert two["peak"] < 200 * MiB  # well below the 256 MiB of data it uploaded
 
 
 # -- consistency commands -----------------------------------------------------------------------
