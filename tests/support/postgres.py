@@ -75,8 +75,9 @@ class PostgresServer:
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     pg_bin = _pg_bin()
-    if pg_bin is None:
-        pytest.skip("PostgreSQL server binaries are not installed (apt-get install postgresql)")
+    assert pg_bin is not None, (
+        "PostgreSQL server binaries are missing: run tools/setup (it installs Debian's postgresql)"
+    )
     directory = Path(tempfile.mkdtemp(prefix="smaug-pg-"))
     if os.geteuid() == 0:
         shutil.chown(directory, "postgres", "postgres")
