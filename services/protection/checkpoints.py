@@ -295,6 +295,23 @@ class CheckpointEngine:
         else:
             checkpoint_id = str(uuid.uuid4())
         graph = await self.build_graph(provider, list(plan.resources), identity)
+        # From here the checkpoint exists: the caller going away (cancelling this call) must not
+        # stop half-way and leave it protecting with no flow, so the start runs shielded.
+        meta = await asyncio.shield(
+            self._start_protect(identity, provider, bank, plan, extra_info, checkpoint_id, graph)
+        )
+        return await self.to_proto(bank, meta)
+
+    async def _start_protect(
+        self,
+        identity: Identity,
+        provider: Provider,
+        bank: Bank,
+        plan: checkpoints_pb2.ProtectionPlan,
+        extra_info: dict[str, Any],
+        checkpoint_id: str,
+        graph: ResourceGraph,
+    ) -> CheckpointMeta:
         plan_summary = json_format.MessageToDict(plan, preserving_proto_field_name=False)
         await asyncio.to_thread(
             bank.backend.put, INFLIGHT_PREFIX + checkpoint_id, self.owner.encode()
@@ -316,7 +333,7 @@ class CheckpointEngine:
             await asyncio.to_thread(
                 bank.backend.put, INFLIGHT_PREFIX + checkpoint_id, meta.owner_id.encode()
             )
-            return await self.to_proto(bank, meta)
+            return meta
         log_id = await self.records.start_log(
             identity.project_id,
             "protect",
@@ -344,7 +361,7 @@ class CheckpointEngine:
                 from_status="protecting",
             ),
         )
-        return await self.to_proto(bank, meta)
+        return meta
 
     def _spawn(self, checkpoint_id: str, work: Any) -> None:
         task = asyncio.ensure_future(work)
