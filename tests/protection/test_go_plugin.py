@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -389,10 +390,14 @@ async def test_deadline_cancels_a_slow_protect(
         parameters={"delay_ms": 30000},
     )
     events: list[plugin_pb2.RunHookResponse] = []
+    started = time.monotonic()
     with pytest.raises(grpc.aio.AioRpcError) as late:
         async for event in stub.RunHook(slow, timeout=1):
             events.append(event)
-    assert late.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    # Both ends hold the same deadline: when the Go server's copy fires first it resets the
+    # stream (RST_STREAM CANCEL) and the client reports CANCELLED before its own timer does.
+    assert late.value.code() in (grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED)
+    assert time.monotonic() - started < 10, "the 30 s hook outlived its 1 s deadline"
     assert [e.progress.message for e in events] == ["reading note"]
     assert bank.stored("n1") == []
     # The plugin stays healthy and takes the next call.
