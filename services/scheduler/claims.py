@@ -71,6 +71,7 @@ class OperationView:
     retention_duration_days: int
     since: datetime  # enabled (or bound to its trigger) since
     last_occurrence: datetime | None  # newest occurrence claimed or dropped
+    trust_id: str = ""  # Keystone mode: the owner's trust, redeemed for their token per run
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ def snapshot(session: Session, now: datetime, stale_seconds: float) -> Snapshot:
                 retention_duration_days=op.retention_duration_days,
                 since=op.enabled_time or op.create_time,
                 last_occurrence=last_occurrence,
+                trust_id=op.trust_id or "",
             )
         )
     stale = [

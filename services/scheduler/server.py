@@ -5,6 +5,7 @@ each occurrence of each operation runs exactly once among them."""
 from __future__ import annotations
 
 from smaug.deploy.config import Config
+from smaug.mesh.keystone import KeystoneSettings, Trusts
 from smaug.mesh.server import MeshServer
 from smaug.scheduler.engine import Engine
 from smaug.scheduler.runner import ApiClient
@@ -27,7 +28,9 @@ async def run(config: Config, settings: SchedulerSettings | None = None) -> None
         config.protection.section_secret,
         settings.call_timeout_seconds,
     )
-    engine = Engine(store, api, settings, settings.replica or default_replica(port))
+    keystone = KeystoneSettings.from_env()
+    trusts = Trusts(keystone) if keystone else None
+    engine = Engine(store, api, settings, settings.replica or default_replica(port), trusts)
     await engine.start()
 
     async def close() -> None:
