@@ -362,15 +362,22 @@ class CheckpointService(checkpoints_pb2_grpc.CheckpointServiceServicer):
         identity = await self.ctx.identify(context)
         _validate(request, ("provider_id", "checkpoint_id"))
         await self.ctx.require_provider(identity, request.provider_id)
-        reply = await self.ctx.forwarder.unary(
-            _CHECKPOINT + "DeleteCheckpoint",
-            request,
-            checkpoints_pb2.DeleteCheckpointResponse,
-            identity,
-        )
-        owner = reply.checkpoint.project_id or identity.project_id
-        await self.ctx.write(lambda s: quotas.release(s, owner, "checkpoints", 1))
-        return reply
+
+        async def delete() -> checkpoints_pb2.DeleteCheckpointResponse:
+            reply = await self.ctx.forwarder.unary(
+                _CHECKPOINT + "DeleteCheckpoint",
+                request,
+                checkpoints_pb2.DeleteCheckpointResponse,
+                identity,
+            )
+            owner = reply.checkpoint.project_id or identity.project_id
+            await self.ctx.write(lambda s: quotas.release(s, owner, "checkpoints", 1))
+            return reply
+
+        # As for creates: the quota follows what protection did, whatever the caller does.
+        task = asyncio.ensure_future(delete())
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
+        return await asyncio.shield(task)
 
     async def ResetCheckpointState(
         self,
