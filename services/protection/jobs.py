@@ -94,8 +94,8 @@ class JobEngine:
         restore_target: str = "",
     ) -> Job:
         provider = self.registry.get(provider_id)
-        bank = await provider.bank()
-        meta = await self.checkpoints.meta(bank, checkpoint_id)
+        handle, meta = await self.checkpoints.locate(provider, identity, checkpoint_id)
+        bank = handle.bank
         self.checkpoints.owned(meta, identity)
         if meta.status != "available":
             raise failed_precondition(
@@ -138,7 +138,7 @@ class JobEngine:
             parameters=parameters,
             context=call_context(identity),
             operation_id=job_id,
-            section_for=lambda node: self.checkpoints.section_for(provider, meta.id, node, True),
+            section_for=lambda node: self.checkpoints.section_for(handle, meta.id, node, True),
             restore_target=restore_target,
             hook_timeout=self.checkpoints.hook_timeout,
             concurrency=self.checkpoints.concurrency,
@@ -224,8 +224,13 @@ class JobEngine:
                 subject=f"{kind}/{job_id}",
                 kind="OPERATION_FINISHED",
             )
-        bank = await self.registry.get(job.provider_id).bank()
-        await cancellation.request(bank, job_id, identity.user_id or identity.project_id)
+        # The marker goes to the bank the job reads: the one holding its checkpoint.
+        provider = self.registry.get(job.provider_id)
+        try:
+            handle, _ = await self.checkpoints.locate(provider, identity, job.checkpoint_id)
+        except RpcError:
+            handle = await self.checkpoints.accounts.to_write(provider, job.project_id)
+        await cancellation.request(handle.bank, job_id, identity.user_id or identity.project_id)
         return job
 
     async def watch(self, kind: str, job_id: str, identity: Identity) -> AsyncIterator[Job]:
