@@ -236,6 +236,10 @@ class BankAccountServicer(bank_accounts_pb2_grpc.BankAccountServiceServicer):
     ) -> bank_accounts_pb2.DeleteBankAccountResponse:
         identity = self._authenticate(context)
         _admin(identity, "DeleteBankAccount")
+        if request.provider_id not in self._accounts.registry.providers:
+            # A provider removed from the configuration: its accounts' rows may still go.
+            if await self._records.delete_account(request.provider_id, request.project_id):
+                return bank_accounts_pb2.DeleteBankAccountResponse()
         provider = self._accounts.registry.get(request.provider_id)
         async with self._changing:
             current = await self._records.account(provider.id, request.project_id)

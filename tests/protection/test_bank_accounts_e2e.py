@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError
 from google.protobuf import struct_pb2
 
 from smaug.mesh.errors import field_violations
-from smaug.store import identities
+from smaug.store import accounts, identities
 from smaug.store.db import Store
 from smaug.v1 import (
     bank_accounts_pb2,
@@ -511,10 +511,22 @@ def test_account_administration_is_checked(world: World) -> None:
     )
     assert missing_account.code() == grpc.StatusCode.NOT_FOUND
 
+    # The account of a provider since removed from the configuration can still be removed.
+    gone = "99999999-0000-4000-8000-000000000000"
+    store = Store(f"sqlite:///{world.mesh.data_dir}/smaug.db", migrate_to=None)
+    with store.write() as session:
+        accounts.put_account(session, accounts.Account(gone, "x", "filesystem", {"path": "/x"}))
+    store.dispose()
+    request = bank_accounts_pb2.DeleteBankAccountRequest(provider_id=gone, project_id="x")
+    admin.call(admin.accounts.DeleteBankAccount, request)
+    assert admin.error(admin.accounts.DeleteBankAccount, request).code() == (
+        grpc.StatusCode.NOT_FOUND
+    )
+
 
 def test_moving_a_project_waits_until_its_checkpoints_are_gone(world: World) -> None:
     admin, gamma, beta = world.admin, world.gamma, world.beta
-    accounts = world.tmp / "accounts"  # the default account root beside tmp/bank
+    root = world.tmp / "accounts"  # the default account root beside tmp/bank
     plan_id = gamma.plan(LOCAL, world.source)
     shared = gamma.protect(LOCAL, plan_id)  # no account: the shared bank
     assert shared.status == checkpoints_pb2.CHECKPOINT_STATUS_AVAILABLE, shared.status_reason
@@ -523,33 +535,34 @@ def test_moving_a_project_waits_until_its_checkpoints_are_gone(world: World) -> 
 
     error = admin.error(
         admin.accounts.SetBankAccount,
-        bank_accounts_pb2.SetBankAccountRequest(bank_account=fs_account("gamma", accounts / "g1")),
+        bank_accounts_pb2.SetBankAccountRequest(bank_account=fs_account("gamma", root / "g1")),
     )
     assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "gamma still has 1 checkpoint in the shared bank of provider Local FS" in (
         error.details() or ""
     ), error.details()
     gamma.delete(LOCAL, shared.id)
-    got = admin.set_account(fs_account("gamma", accounts / "g1"))
-    assert got.uri == f"file://{accounts / 'g1'}" and not got.encrypted
+    got = admin.set_account(fs_account("gamma", root / "g1"))
+    assert got.uri == f"file://{root / 'g1'}" and not got.encrypted
 
     moved = gamma.protect(LOCAL, plan_id)
     assert moved.status == checkpoints_pb2.CHECKPOINT_STATUS_AVAILABLE, moved.status_reason
-    assert (accounts / "g1" / "objects" / "checkpoints" / moved.id).is_dir()
+    assert (root / "g1" / "objects" / "checkpoints" / moved.id).is_dir()
     assert not (world.tmp / "bank" / "objects" / "checkpoints" / moved.id).exists()
     assert gamma.listed(LOCAL) == [moved.id]
     assert beta.listed(LOCAL) == [others.id]
     # The admin lists across the shared bank and every account, newest first, page by page.
     assert admin.listed(LOCAL, all_projects=True) == [moved.id, others.id]
 
-    for request in (
-        bank_accounts_pb2.SetBankAccountRequest(bank_account=fs_account("gamma", accounts / "g2")),
-    ):
-        error = admin.error(admin.accounts.SetBankAccount, request)
-        assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
-        assert "gamma still has 1 checkpoint in the bank account of project gamma" in (
-            error.details() or ""
-        )
+    # Moving on again, or removing the account, waits until its checkpoint is gone.
+    error = admin.error(
+        admin.accounts.SetBankAccount,
+        bank_accounts_pb2.SetBankAccountRequest(bank_account=fs_account("gamma", root / "g2")),
+    )
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "gamma still has 1 checkpoint in the bank account of project gamma" in (
+        error.details() or ""
+    )
     error = admin.error(
         admin.accounts.DeleteBankAccount,
         bank_accounts_pb2.DeleteBankAccountRequest(provider_id=LOCAL, project_id="gamma"),
@@ -558,7 +571,7 @@ def test_moving_a_project_waits_until_its_checkpoints_are_gone(world: World) -> 
     assert "still holds 1 checkpoint" in (error.details() or "")
 
     gamma.delete(LOCAL, moved.id)
-    assert admin.set_account(fs_account("gamma", accounts / "g2")).uri.endswith("/g2")
+    assert admin.set_account(fs_account("gamma", root / "g2")).uri.endswith("/g2")
     admin.call(
         admin.accounts.DeleteBankAccount,
         bank_accounts_pb2.DeleteBankAccountRequest(provider_id=LOCAL, project_id="gamma"),

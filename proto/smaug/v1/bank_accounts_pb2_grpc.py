@@ -96,6 +96,7 @@ class BankAccountServiceServicer:
         """DeleteBankAccount removes a project's account, so it uses the shared bank again (or, on a
         provider requiring accounts, cannot protect). FAILED_PRECONDITION while the account still
         holds checkpoints of the project; NOT_FOUND when there is no account. Data is never deleted.
+        An account on a provider no longer configured is removed without checks.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

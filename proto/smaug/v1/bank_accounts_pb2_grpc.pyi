@@ -68,6 +68,7 @@ class BankAccountServiceStub:
     """DeleteBankAccount removes a project's account, so it uses the shared bank again (or, on a
     provider requiring accounts, cannot protect). FAILED_PRECONDITION while the account still
     holds checkpoints of the project; NOT_FOUND when there is no account. Data is never deleted.
+    An account on a provider no longer configured is removed without checks.
     """
 
 @_typing.type_check_only
@@ -97,6 +98,7 @@ class BankAccountServiceAsyncStub(BankAccountServiceStub):
     """DeleteBankAccount removes a project's account, so it uses the shared bank again (or, on a
     provider requiring accounts, cannot protect). FAILED_PRECONDITION while the account still
     holds checkpoints of the project; NOT_FOUND when there is no account. Data is never deleted.
+    An account on a provider no longer configured is removed without checks.
     """
 
 class BankAccountServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -147,6 +149,7 @@ class BankAccountServiceServicer(metaclass=_abc_1.ABCMeta):
         """DeleteBankAccount removes a project's account, so it uses the shared bank again (or, on a
         provider requiring accounts, cannot protect). FAILED_PRECONDITION while the account still
         holds checkpoints of the project; NOT_FOUND when there is no account. Data is never deleted.
+        An account on a provider no longer configured is removed without checks.
         """
 
 def add_BankAccountServiceServicer_to_server(servicer: BankAccountServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -63,6 +63,7 @@ type BankAccountServiceClient interface {
 	// DeleteBankAccount removes a project's account, so it uses the shared bank again (or, on a
 	// provider requiring accounts, cannot protect). FAILED_PRECONDITION while the account still
 	// holds checkpoints of the project; NOT_FOUND when there is no account. Data is never deleted.
+	// An account on a provider no longer configured is removed without checks.
 	DeleteBankAccount(ctx context.Context, in *DeleteBankAccountRequest, opts ...grpc.CallOption) (*DeleteBankAccountResponse, error)
 }
 
@@ -138,6 +139,7 @@ type BankAccountServiceServer interface {
 	// DeleteBankAccount removes a project's account, so it uses the shared bank again (or, on a
 	// provider requiring accounts, cannot protect). FAILED_PRECONDITION while the account still
 	// holds checkpoints of the project; NOT_FOUND when there is no account. Data is never deleted.
+	// An account on a provider no longer configured is removed without checks.
 	DeleteBankAccount(context.Context, *DeleteBankAccountRequest) (*DeleteBankAccountResponse, error)
 	mustEmbedUnimplementedBankAccountServiceServer()
 }
