@@ -216,3 +216,19 @@ def test_identity_is_passed_through(cloud: Cloud, path: str) -> None:
     # The member of project demo sees its own (empty) project through its own token.
     status, _, raw = call(cloud, "GET", path.replace("admin", "demo"), token=cloud.member_token)
     assert status == 200 and json.loads(raw) in ({"plans": []}, {"triggers": []})
+
+
+def test_bank_accounts_on_the_native_face(cloud: Cloud) -> None:
+    root = cloud.mesh.data_dir.parent / "accounts"  # the default root beside the bank
+    path = f"/v1/providers/{PROVIDER}/bank_accounts/rest-project"
+    made = ok(cloud, "PUT", path, {"filesystem": {"path": str(root / "rest")}})
+    assert made["bank_account"]["uri"] == f"file://{root / 'rest'}"
+    assert ok(cloud, "GET", path)["bank_account"]["project_id"] == "rest-project"
+    listed = ok(cloud, "GET", f"/v1/bank_accounts?provider_id={PROVIDER}")
+    assert [a["project_id"] for a in listed["bank_accounts"]] == ["rest-project"]
+    status, _, _ = call(cloud, "GET", path, token=cloud.member_token)
+    assert status == 403
+    status, _, raw = call(cloud, "PUT", path, {"filesystem": {"path": "relative"}})
+    assert status == 400 and b"bank_account.filesystem.path" in raw
+    assert ok(cloud, "DELETE", path) == {}
+    assert call(cloud, "GET", path)[0] == 404
