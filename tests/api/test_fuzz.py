@@ -42,6 +42,7 @@ FORWARDED_METHODS = {
     "CancelVerification",
     "SetBankAccount",
     "DeleteBankAccount",
+    "RecountQuotaUsage",  # counts checkpoints through protection
 }
 
 TEXT = st.one_of(
