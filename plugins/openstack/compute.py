@@ -37,7 +37,14 @@ def capture(connection: Any, server_id: str) -> dict[str, Any]:
     flavor = server.flavor
     flavor_name = flavor.original_name or flavor.name or ""
     # Since microversion 2.47 a server shows its flavor's properties, not its id: look it up.
-    found = compute.find_flavor(flavor_name, ignore_missing=True) if flavor_name else None
+    found = None
+    if flavor_name:
+        from openstack import exceptions
+
+        try:
+            found = compute.find_flavor(flavor_name, ignore_missing=False)
+        except exceptions.NotFoundException:
+            pass  # deleted since the server was built: the saved properties remain
     image = server.image or {}
     image_id = (image.get("id") if isinstance(image, dict) else image.id) or None
     keep = {
@@ -112,6 +119,16 @@ def _missing(error: PluginError) -> bool:
     return error.code == grpc.StatusCode.NOT_FOUND
 
 
+async def _find(what: str, finder: Any, name_or_id: str) -> Any:
+    """``finder(name_or_id)`` (an openstacksdk find_*), or None when there is no such thing."""
+    try:
+        return await call(f"looking up {what}", finder, name_or_id, ignore_missing=False)
+    except PluginError as error:
+        if _missing(error):
+            return None
+        raise
+
+
 @dataclass
 class Inputs:
     """Everything a new server needs, resolved before it is created."""
@@ -165,9 +182,7 @@ class ServerBuild:
         compute = self.connection.compute
         wanted = str(self.parameters.get("restore_flavor_id") or "")
         if wanted:
-            found = await call(
-                f"looking up flavor {wanted}", compute.find_flavor, wanted, ignore_missing=True
-            )
+            found = await _find(f"flavor {wanted}", compute.find_flavor, wanted)
             if found is None:
                 raise PluginError(
                     f"restore_flavor_id {wanted!r} names no flavor this project can use",
@@ -176,9 +191,7 @@ class ServerBuild:
             return str(found.id)
         for key in (saved.get("id"), saved.get("name")):
             if key:
-                found = await call(
-                    f"looking up flavor {key}", compute.find_flavor, key, ignore_missing=True
-                )
+                found = await _find(f"flavor {key}", compute.find_flavor, key)
                 if found is not None:
                     return str(found.id)
         raise PluginError(
@@ -335,12 +348,7 @@ class ServerBuild:
     async def _key(self, name: str, inputs: Inputs) -> str:
         if not name:
             return ""
-        found = await call(
-            f"looking up key pair {name}",
-            self.connection.compute.find_keypair,
-            name,
-            ignore_missing=True,
-        )
+        found = await _find(f"key pair {name}", self.connection.compute.find_keypair, name)
         if found is None:
             inputs.notes.append(f"key pair {name} does not exist for the caller; none was set")
             return ""
