@@ -7,11 +7,15 @@ volumes with their devices.
 
 Building resolves every input before anything is created: restored ids from the same restore
 (``new_resource_ids``, keyed ``type#original id``) first, else the original when it still
-exists and is usable, else a clear failure naming what is missing and how to fix it.
+exists and is usable, else a clear failure naming what is missing and how to fix it. A server
+that goes to ERROR is deleted and built again, up to ``attempts`` times, unless Nova found no
+host for it; the last one is kept for its fault, which the failure quotes.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -20,6 +24,7 @@ import grpc
 
 from smaug.plugins.openstack import topology
 from smaug.plugins.openstack.cloud import call
+from smaug.plugins.openstack.transient import patient
 from smaug.plugins.openstack.waiting import ERROR_STATUSES, wait_for_status
 from smaug.plugins.sdk import Hook, PluginError
 
@@ -122,7 +127,7 @@ def _missing(error: PluginError) -> bool:
 async def _find(what: str, finder: Any, name_or_id: str) -> Any:
     """``finder(name_or_id)`` (an openstacksdk find_*), or None when there is no such thing."""
     try:
-        return await call(f"looking up {what}", finder, name_or_id, ignore_missing=False)
+        return await call(f"looking up {what}", patient(finder), name_or_id, ignore_missing=False)
     except PluginError as error:
         if _missing(error):
             return None
@@ -147,8 +152,11 @@ class Inputs:
 class ServerBuild:
     """Builds a new server from a record, as the caller, with the restore's parameters."""
 
-    def __init__(self, connection: Any, hook: Hook, timeout: float, poll: float) -> None:
+    def __init__(
+        self, connection: Any, hook: Hook, timeout: float, poll: float, attempts: int = 3
+    ) -> None:
         self.connection = connection
+        self.attempts = max(1, attempts)
         self.hook = hook
         self.ids = hook.new_resource_ids
         self.parameters = hook.parameters
@@ -206,7 +214,9 @@ class ServerBuild:
         if restored:
             return restored
         try:
-            image = await call(f"reading image {old}", self.connection.image.get_image, old)
+            image = await call(
+                f"reading image {old}", patient(self.connection.image.get_image), old
+            )
         except PluginError as error:
             if not _missing(error):
                 raise
@@ -231,7 +241,7 @@ class ServerBuild:
             return restored
         block = self.connection.block_storage
         try:
-            volume = await call(f"reading volume {old}", block.get_volume, old)
+            volume = await call(f"reading volume {old}", patient(block.get_volume), old)
         except PluginError as error:
             if not _missing(error):
                 raise
@@ -257,7 +267,7 @@ class ServerBuild:
 
     async def _exists(self, what: str, getter: Any, resource_id: str) -> bool:
         try:
-            await call(f"reading {what} {resource_id}", getter, resource_id)
+            await call(f"reading {what} {resource_id}", patient(getter), resource_id)
         except PluginError as error:
             if _missing(error):
                 return False
@@ -311,10 +321,12 @@ class ServerBuild:
             address = ip["ip_address"]
             holders = await call(
                 f"looking for ports holding {address}",
-                lambda a=address: [
-                    p.id
-                    for p in network.ports(network_id=network_id, fixed_ips=[f"ip_address={a}"])
-                ],
+                patient(
+                    lambda a=address: [
+                        p.id
+                        for p in network.ports(network_id=network_id, fixed_ips=[f"ip_address={a}"])
+                    ]
+                ),
             )
             if holders:
                 inputs.notes.append(f"{address} is taken by port {holders[0]}; got a new address")
@@ -359,7 +371,7 @@ class ServerBuild:
             return ""
         zones = await call(
             "listing availability zones",
-            lambda: [z.name for z in self.connection.compute.availability_zones()],
+            patient(lambda: [z.name for z in self.connection.compute.availability_zones()]),
         )
         if zone not in zones:
             inputs.notes.append(f"availability zone {zone} is gone; Nova picked one")
@@ -397,17 +409,61 @@ class ServerBuild:
             attributes["description"] = record["description"]
         if record.get("config_drive"):
             attributes["config_drive"] = True
-        server = await call(f"creating server {name}", compute.create_server, **attributes)
-        await self.hook.progress(0, 0, f"server {server.id} created; waiting for ACTIVE")
-        return await wait_for_status(
-            f"restored server {name} ({server.id})",
-            lambda: compute.get_server(server.id),
-            ["active"],
-            timeout=self.timeout,
-            poll=self.poll,
-            hook=self.hook,
-            failed={"error"},
-            reason=_fault,
+        faults: list[str] = []
+        for attempt in range(1, self.attempts + 1):
+            server = await call(f"creating server {name}", compute.create_server, **attributes)
+            await self.hook.progress(0, 0, f"server {server.id} created; waiting for ACTIVE")
+            try:
+                return await wait_for_status(
+                    f"restored server {name} ({server.id})",
+                    patient(partial(compute.get_server, server.id)),
+                    ["active"],
+                    timeout=self.timeout,
+                    poll=self.poll,
+                    hook=self.hook,
+                    failed={"error"},
+                    reason=_fault,
+                )
+            except PluginError as error:
+                # ERROR with a fault; scheduling faults (no host fits) do not pass by retrying.
+                final = (
+                    error.code != grpc.StatusCode.FAILED_PRECONDITION
+                    or attempt == self.attempts
+                    or "No valid host" in error.message
+                )
+                if final:
+                    if faults:
+                        error.message += f" (attempt {attempt}; before: {'; '.join(faults)})"
+                        error.args = (error.message,)
+                    raise
+                faults.append(error.message)
+                await self.hook.progress(
+                    0, 0, f"{error.message}; deleting it and trying again ({attempt + 1})"
+                )
+                await self._delete(server.id)
+        raise AssertionError("unreachable")  # the last attempt returns or raises
+
+    async def _delete(self, server_id: str) -> None:
+        """Delete a server that failed to build and wait until it is gone (its ports and
+        addresses with it)."""
+        compute = self.connection.compute
+        await call(f"deleting failed server {server_id}", patient(compute.delete_server), server_id)
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            try:
+                server = await call(
+                    f"reading server {server_id}", patient(compute.get_server), server_id
+                )
+            except PluginError as error:
+                if error.code == grpc.StatusCode.NOT_FOUND:
+                    return
+                raise
+            if str(server.status).lower() == "deleted":
+                return
+            await asyncio.sleep(self.poll)
+        raise PluginError(
+            f"failed server {server_id} was not deleted within {self.timeout:.0f}s",
+            grpc.StatusCode.DEADLINE_EXCEEDED,
         )
 
     async def attach(self, server: Any, volumes: list[tuple[str, str]]) -> None:
@@ -423,7 +479,7 @@ class ServerBuild:
             )
             await wait_for_status(
                 f"volume {volume_id}",
-                partial(block.get_volume, volume_id),
+                patient(partial(block.get_volume, volume_id)),
                 ["in-use"],
                 timeout=self.timeout,
                 poll=self.poll,

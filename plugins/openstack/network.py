@@ -26,6 +26,7 @@ from smaug.plugin.v1 import plugin_pb2
 from smaug.plugins.openstack import saved, topology
 from smaug.plugins.openstack.cloud import OpenStackPlugin, call
 from smaug.plugins.openstack.project import PROJECT
+from smaug.plugins.openstack.transient import patient
 from smaug.plugins.sdk import Hook, PluginError, PluginServer, Resource
 
 NETWORK = "OS::Neutron::Network"
@@ -106,7 +107,7 @@ class Network(OpenStackPlugin):
         network = self.connection(context).network
         return await call(
             f"listing the networks of project {context.project_id}",
-            lambda: {n.id for n in network.networks(project_id=context.project_id)},
+            patient(lambda: {n.id for n in network.networks(project_id=context.project_id)}),
         )
 
     async def list_instances(
@@ -133,7 +134,7 @@ class Network(OpenStackPlugin):
             network = self.connection(context).network
             used = await call(
                 f"listing the ports of server {parent.id}",
-                lambda: {p.network_id for p in network.ports(device_id=parent.id)},
+                patient(lambda: {p.network_id for p in network.ports(device_id=parent.id)}),
             )
             return [self._topology(context.project_id)] if own & used else []
         return []
@@ -145,7 +146,7 @@ class Network(OpenStackPlugin):
         network = self.connection(hook.context).network
         record = await call(
             f"reading the network topology of project {project_id}",
-            topology.capture,
+            patient(topology.capture),
             network,
             project_id,
         )

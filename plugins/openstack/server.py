@@ -11,13 +11,17 @@ originals when they still exist; on the restored networks with the original fixe
 where free (``OS::Neutron::Net#<old>``, ``OS::Neutron::Subnet#<old>`` from the network plugin),
 or on the network named by restore_net_id; with the mapped security groups, the saved metadata,
 the key pair when the caller has it, and the restore_name / restore_flavor_id overrides. It
-waits for ACTIVE (an ERROR server fails the restore with Nova's fault message), reattaches the
-data volumes at their devices and records the new server's id. Delete: nothing outside the bank.
+waits for ACTIVE (a server that goes to ERROR is built again, up to the setting
+``build_attempts`` (3) times, unless Nova found no host; then the restore fails with Nova's fault
+message), reattaches the data volumes at their devices and records the new server's id. Delete:
+nothing outside the bank.
 Run by the protection service, or standalone: ``python -m smaug.plugins.openstack.server``.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from typing import Any
 
 import grpc
@@ -27,6 +31,7 @@ from smaug.plugin.v1 import plugin_pb2
 from smaug.plugins.openstack import compute, saved
 from smaug.plugins.openstack.cloud import OpenStackPlugin, call
 from smaug.plugins.openstack.project import PROJECT
+from smaug.plugins.openstack.transient import patient
 from smaug.plugins.sdk import Hook, PluginError, PluginServer, Resource
 
 SERVER = "OS::Nova::Server"
@@ -146,6 +151,11 @@ class Server(OpenStackPlugin):
         },
     }
 
+    def __init__(self) -> None:
+        super().__init__()
+        raw = json.loads(os.environ.get("SMAUG_PLUGIN_CONFIG") or "{}")
+        self.build_attempts = max(1, int(raw.get("build_attempts", 3)))
+
     def _resource(self, server: Any) -> Resource:
         return Resource(SERVER, server.id, server.name or server.id)
 
@@ -155,7 +165,7 @@ class Server(OpenStackPlugin):
         nova = self.connection(context).compute
         servers = await call(
             f"listing the servers of project {context.project_id}",
-            lambda: list(nova.servers(details=True)),
+            patient(lambda: list(nova.servers(details=True))),
         )
         return [self._resource(s) for s in servers if s.status not in UNPROTECTABLE]
 
@@ -164,7 +174,9 @@ class Server(OpenStackPlugin):
     ) -> Resource:
         nova = self.connection(context).compute
         try:
-            server = await call(f"reading server {resource_id}", nova.get_server, resource_id)
+            server = await call(
+                f"reading server {resource_id}", patient(nova.get_server), resource_id
+            )
         except PluginError as error:
             if error.code == grpc.StatusCode.NOT_FOUND:
                 raise not_found(SERVER, resource_id) from None
@@ -185,7 +197,10 @@ class Server(OpenStackPlugin):
     async def protect_main(self, hook: Hook) -> None:
         connection = self.connection(hook.context)
         record = await call(
-            f"reading server {hook.resource.id}", compute.capture, connection, hook.resource.id
+            f"reading server {hook.resource.id}",
+            patient(compute.capture),
+            connection,
+            hook.resource.id,
         )
         size = await saved.save(hook, RECORD, record)
         await hook.progress(
@@ -202,6 +217,7 @@ class Server(OpenStackPlugin):
             hook,
             timeout=self.settings.status_timeout_seconds,
             poll=self.settings.poll_seconds,
+            attempts=self.build_attempts,
         )
         inputs = await build.resolve(record)
         await hook.progress(0, 0, f"creating server {record['name']}")

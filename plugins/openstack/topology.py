@@ -17,6 +17,7 @@ from typing import Any
 import grpc
 
 from smaug.plugins.openstack.cloud import call
+from smaug.plugins.openstack.transient import patient
 from smaug.plugins.sdk import Hook, PluginError
 
 VERSION = 1
@@ -209,7 +210,12 @@ class Rebuild:
         return self.result
 
     async def _call(self, what: str, function: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        """A call that changes something: never repeated (a 5xx may have done it)."""
         return await call(what, function, *args, **kw)
+
+    async def _read(self, what: str, function: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        """A call safe to repeat: retried after transient failures."""
+        return await call(what, patient(function), *args, **kw)
 
     def _made(self, kind: str, old: str, new: str, undo: Callable[[], Any]) -> None:
         self.result.mapping[f"{kind}#{old}"] = new
@@ -228,10 +234,10 @@ class Rebuild:
 
     async def _tag(self, resource: Any, tags: list[str], what: str) -> None:
         if tags:
-            await self._call(f"tagging {what}", self.network.set_tags, resource, tags)
+            await self._read(f"tagging {what}", self.network.set_tags, resource, tags)
 
     async def _groups(self, groups: list[dict[str, Any]]) -> None:
-        existing = await self._call(
+        existing = await self._read(
             "listing the project's security groups",
             lambda: list(self.network.security_groups(project_id=self.project_id)),
         )
@@ -272,7 +278,7 @@ class Rebuild:
 
     async def _rules(self, group: dict[str, Any], new_id: str) -> None:
         """The saved rules the new group lacks (Neutron gives it default egress rules)."""
-        have = await self._call(
+        have = await self._read(
             f"listing the rules of security group {new_id}",
             lambda: [
                 _rule_key(
@@ -308,7 +314,7 @@ class Rebuild:
             )
 
     async def _networks(self, networks: list[dict[str, Any]]) -> None:
-        visible = await self._call(
+        visible = await self._read(
             "listing networks", lambda: {n.id: n for n in self.network.networks()}
         )
         made = 0
@@ -365,7 +371,7 @@ class Rebuild:
         await self._tag(new, net["tags"], what)
 
     async def _subnets(self, subnets: list[dict[str, Any]]) -> None:
-        present = await self._call(
+        present = await self._read(
             "listing the project's subnets",
             lambda: {s.id for s in self.network.subnets(project_id=self.project_id)},
         )
@@ -410,7 +416,7 @@ class Rebuild:
             await self._progress(f"subnets: {made} recreated")
 
     async def _routers(self, routers: list[dict[str, Any]], subnets: dict[str, Any]) -> None:
-        present = await self._call(
+        present = await self._read(
             "listing the project's routers",
             lambda: {r.id for r in self.network.routers(project_id=self.project_id)},
         )
@@ -434,7 +440,7 @@ class Rebuild:
                 if fresh or recreated:
                     await self._interface(current, interface, subnets, what)
             if fresh and router["routes"]:
-                await self._call(
+                await self._read(
                     f"setting the extra routes of {what}",
                     self.network.update_router,
                     current,
@@ -474,7 +480,7 @@ class Rebuild:
 
     async def _visible_network(self, network_id: str) -> str | None:
         try:
-            found = await self._call(
+            found = await self._read(
                 f"reading network {network_id}", self.network.get_network, network_id
             )
         except PluginError as error:
@@ -534,7 +540,7 @@ class Rebuild:
                 port=port.id,
             )
         except BaseException:
-            await call(f"removing port {port.id}", self.network.delete_port, port)
+            await call(f"removing port {port.id}", patient(self.network.delete_port), port)
             raise
         # Removing the interface deletes its port too.
         self._undo.append(
@@ -554,6 +560,6 @@ class Rebuild:
     async def _roll_back(self) -> None:
         for what, undo in reversed(self._undo):
             try:
-                await call(f"removing {what} after the failed restore", undo)
+                await call(f"removing {what} after the failed restore", patient(undo))
             except Exception as error:  # best effort: report and carry on with the rest
                 await self.hook.progress(0, 0, f"could not remove {what}: {error}")
