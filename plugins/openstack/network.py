@@ -11,12 +11,17 @@ the project to itself and recreates the rest, optionally with a name prefix; it 
 saved object's current id in HookResult.related_resource_ids, keyed ``OS::Neutron::Net#<old>``,
 ``OS::Neutron::Subnet#<old>``, ``OS::Neutron::Router#<old>`` and
 ``OS::Neutron::SecurityGroup#<old>``. The saved default security group is never recreated: it
-maps to the project's own default group. Delete has nothing outside the bank to remove.
+maps to the project's own default group. A restore that fails removes what it created; after a
+transient failure (a 5xx) it then starts over, up to the setting ``restore_attempts`` (3) times.
+Delete has nothing outside the bank to remove.
 Run by the protection service, or standalone: ``python -m smaug.plugins.openstack.network``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
 from typing import Any
 
 import grpc
@@ -100,6 +105,11 @@ class Network(OpenStackPlugin):
         },
     }
 
+    def __init__(self) -> None:
+        super().__init__()
+        raw = json.loads(os.environ.get("SMAUG_PLUGIN_CONFIG") or "{}")
+        self.restore_attempts = max(1, int(raw.get("restore_attempts", 3)))
+
     def _topology(self, project_id: str) -> Resource:
         return Resource(NETWORK, project_id, NAME)
 
@@ -157,8 +167,17 @@ class Network(OpenStackPlugin):
         record = await saved.load(hook, RECORD, topology.VERSION)
         prefix = str(hook.parameters.get("restore_name") or "")
         project_id = hook.context.project_id
-        rebuild = topology.Rebuild(self.connection(hook.context), project_id, prefix, hook)
-        result = await rebuild.run(record)
+        connection = self.connection(hook.context)
+        for attempt in range(1, self.restore_attempts + 1):
+            try:
+                result = await topology.Rebuild(connection, project_id, prefix, hook).run(record)
+                break
+            except PluginError as error:
+                # A 5xx midway: what this attempt made is removed again, so start over.
+                if error.code != grpc.StatusCode.UNAVAILABLE or attempt == self.restore_attempts:
+                    raise
+                await hook.progress(0, 0, f"{error.message}; rolled back, trying again")
+                await asyncio.sleep(2.0 * attempt)
         hook.related_resource_ids = result.mapping
         hook.new_resource_id = project_id
         # The reason a resource ends with is its last phase's: complete hands it on.

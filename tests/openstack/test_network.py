@@ -186,6 +186,19 @@ def test_topology_is_protected_restored_in_place_and_recreated(
     assert state.reason.startswith("nothing to recreate; 8 still existed"), state.reason
     assert {n.id for n in network.networks(project_id=project_id)} == before
 
+    # A restore Neutron refuses midway (a subnet now overlapping the one to recreate) fails with
+    # Neutron's message and removes what it had made (the security group).
+    front, back = made["nets"]
+    settled(network.delete_security_group, made["group"])
+    settled(network.delete_subnet, made["subnets"][2])
+    squatter = settled(network.create_subnet, network_id=back.id, cidr="fd00:20::/48", ip_version=6)
+    refused = restore(api, checkpoint.id)
+    assert refused.status == common_pb2.OPERATION_STATUS_FAILED, refused
+    reason = states(refused)[f"{NETWORK}#{project_id}"].reason
+    assert "creating subnet back-v6" in reason and "overlaps with" in reason, reason
+    assert {g.name for g in network.security_groups(project_id=project_id)} == {"default"}
+    settled(network.delete_subnet, squatter)
+
     delete_topology(network, made)
     rebuilt = restore(api, checkpoint.id, {NETWORK: {"restore_name": "r-"}})
     assert rebuilt.status == common_pb2.OPERATION_STATUS_SUCCEEDED, rebuilt
