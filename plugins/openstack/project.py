@@ -84,7 +84,8 @@ class Project(OpenStackPlugin):
             await bank.put_object("info", json.dumps(info).encode())
         hook.state["name"] = own.name
 
-    async def restore_main(self, hook: Hook) -> None:
+    async def restore_complete(self, hook: Hook) -> None:
+        # The last phase: its reason is the one the restore record keeps.
         own = await self._own(hook.context)
         hook.new_resource_id = own.id
         if own.id != hook.resource.id:

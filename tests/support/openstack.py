@@ -136,6 +136,7 @@ def clean_tenant(tenant: Tenant) -> None:
     """Delete everything the project holds, then the project and its user."""
     admin = tenant.cloud.admin
     connection = tenant.connection
+    detach_routers(connection)
     try:
         connection.project_cleanup(dry_run=False, wait_timeout=180)
     except Exception as error:  # cleanup must not hide the test's own result
@@ -148,6 +149,22 @@ def clean_tenant(tenant: Tenant) -> None:
         _quietly(admin.image.delete_image, image)
     _quietly(admin.identity.delete_user, tenant.user_id)
     _quietly(admin.identity.delete_project, tenant.project_id)
+
+
+def detach_routers(connection: Any) -> None:
+    """Remove the extra routes and interfaces of the project's routers: project_cleanup cannot
+    delete a router that still has them."""
+    network = connection.network
+    try:
+        routers = list(network.routers(project_id=connection.current_project_id))
+        for router in routers:
+            if router.routes:  # extra routes pin the interfaces they go through
+                _quietly(network.update_router, router, routes=[])
+            for port in list(network.ports(device_id=router.id)):
+                if port.device_owner.startswith("network:router_interface"):
+                    _quietly(network.remove_interface_from_router, router, port=port.id)
+    except Exception as error:  # cleanup must not hide the test's own result
+        print(f"cleanup: detaching routers failed: {error}", file=sys.stderr)
 
 
 def _quietly(function: Any, *args: Any, **kwargs: Any) -> None:
