@@ -40,6 +40,7 @@ from google.protobuf import json_format, struct_pb2
 
 from smaug.mesh import logs
 from smaug.mesh.errors import RpcError, invalid_argument, not_found
+from smaug.mesh.parameters import coerce
 from smaug.mesh.server import MeshServer
 from smaug.plugin.v1 import plugin_pb2, plugin_pb2_grpc
 
@@ -56,6 +57,13 @@ OPERATIONS: dict[plugin_pb2.Operation, str] = {
     plugin_pb2.OPERATION_VERIFY: "verify",
     plugin_pb2.OPERATION_DELETE: "delete",
     plugin_pb2.OPERATION_COPY: "copy",
+}
+# The published schema each operation's parameters follow.
+SCHEMA_OF = {
+    "protect": "options_schema",
+    "copy": "options_schema",
+    "restore": "restore_schema",
+    "verify": "verify_schema",
 }
 PHASES: dict[plugin_pb2.Phase, str] = {
     plugin_pb2.PHASE_PREPARE_BEGIN: "prepare_begin",
@@ -120,6 +128,8 @@ class Hook:
     copy_checkpoint: plugin_pb2.CheckpointRef
     copy_bank_section: plugin_pb2.BankSection
     new_resource_id: str = ""
+    # Restore: further recreated things, "type#original id" -> new id (see HookResult).
+    related_resource_ids: dict[str, str] = field(default_factory=dict)
     reason: str = ""
     _events: asyncio.Queue[plugin_pb2.RunHookResponse] = field(
         default_factory=asyncio.Queue, repr=False
@@ -249,11 +259,16 @@ class _Servicer(plugin_pb2_grpc.ProtectionPluginServiceServicer):
                 "operation and phase must be set",
                 {"operation" if operation is None else "phase": "must not be UNSPECIFIED"},
             )
+        # Karbor clients send "true" and "3"; hooks get the types their schema names.
+        schema = SCHEMA_OF.get(operation)
+        parameters = from_struct(request.parameters)
+        if schema:
+            parameters = coerce(getattr(type(plugin), schema), parameters)
         hook = Hook(
             operation=operation,
             phase=phase,
             resource=Resource.from_proto(request.resource),
-            parameters=from_struct(request.parameters),
+            parameters=parameters,
             state=from_struct(request.state),
             checkpoint=request.checkpoint,
             bank_section=request.bank_section,
@@ -299,6 +314,7 @@ class _Servicer(plugin_pb2_grpc.ProtectionPluginServiceServicer):
                 status=plugin_pb2.RESOURCE_STATUS_AVAILABLE,
                 reason=hook.reason,
                 new_resource_id=hook.new_resource_id,
+                related_resource_ids=hook.related_resource_ids,
             )
         )
 

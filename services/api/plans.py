@@ -22,6 +22,7 @@ from smaug.api.validation import (
 )
 from smaug.mesh.errors import failed_precondition, invalid_argument, not_found
 from smaug.mesh.identity import Identity
+from smaug.mesh.parameters import violations
 from smaug.store import quotas, records
 from smaug.store.db import new_id, utcnow
 from smaug.store.models import Plan
@@ -90,7 +91,8 @@ def check_resources(v: Violations, field: str, resources: Any) -> list[dict[str,
 
 
 def check_options(provider: providers_pb2.Provider, parameters: dict[str, dict[str, Any]]) -> None:
-    """Each option of a type the provider serves must be a property of its options_schema."""
+    """Each option of a type the provider serves must be a property of its options_schema, and
+    the options must satisfy that schema."""
     types = {t.resource_type: t for t in provider.resource_types}
     v = Violations()
     for key, options in parameters.items():
@@ -107,6 +109,9 @@ def check_options(provider: providers_pb2.Provider, parameters: dict[str, dict[s
                 f"unknown option(s) {', '.join(sorted(unknown))[:200]} for "
                 f"{served.resource_type} with provider {provider.id}; allowed: {allowed}",
             )
+            continue
+        for name, message in violations(schema, options, f"plan.parameters[{key!r}]").items():
+            v.add(name, message)
     v.raise_if_any("plan parameters")
 
 

@@ -28,7 +28,7 @@ from google.protobuf import json_format, timestamp_pb2
 from smaug.bank.bank import Bank
 from smaug.bank.checkpoints import CheckpointMeta
 from smaug.bank.errors import CheckpointNotFound, ObjectNotFound, PreconditionFailed
-from smaug.mesh.errors import RpcError, failed_precondition, invalid_argument, not_found
+from smaug.mesh.errors import failed_precondition, invalid_argument, not_found
 from smaug.mesh.identity import Identity
 from smaug.plugin.v1 import plugin_pb2
 from smaug.protection import cancellation
@@ -196,12 +196,10 @@ class CheckpointEngine:
         return loaded
 
     def owned(self, meta: CheckpointMeta, identity: Identity) -> None:
-        """Another project's checkpoint is refused with PERMISSION_DENIED (as Karbor does)."""
+        """Another project's checkpoint does not exist to the caller: NOT_FOUND, exactly as an
+        unknown id, so nothing about other projects leaks through errors."""
         if meta.project_id != identity.project_id and not identity.is_admin:
-            raise RpcError(
-                grpc.StatusCode.PERMISSION_DENIED,
-                f"checkpoint {meta.id} belongs to another project",
-            )
+            raise not_found("checkpoint", meta.id)
 
     async def to_proto(self, bank: Bank, meta: CheckpointMeta) -> checkpoints_pb2.Checkpoint:
         state = await self.state(bank, meta.id)

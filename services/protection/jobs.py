@@ -16,6 +16,7 @@ from google.protobuf import json_format, timestamp_pb2
 
 from smaug.mesh.errors import RpcError, failed_precondition, invalid_argument, not_found
 from smaug.mesh.identity import Identity
+from smaug.mesh.parameters import violations as schema_violations
 from smaug.plugin.v1 import plugin_pb2
 from smaug.protection import cancellation
 from smaug.protection.checkpoints import CheckpointEngine, timestamp
@@ -52,7 +53,7 @@ def check_parameters(
     provider: Provider, parameters: dict[str, dict[str, Any]], operation: str
 ) -> None:
     """Keys are ``type`` or ``type#id`` of a type the provider serves; option names must be
-    properties of the plugin's schema for the operation."""
+    properties of the plugin's schema for the operation, and the options must satisfy it."""
     infos = provider.type_infos()
     violations: dict[str, str] = {}
     for key, options in parameters.items():
@@ -65,12 +66,14 @@ def check_parameters(
             continue
         schema = json_format.MessageToDict(getattr(infos[resource_type][1], SCHEMA_OF[operation]))
         allowed = set(schema.get("properties", {}))
-        for name in options:
-            if name not in allowed:
-                violations[f"parameters[{key}].{name}"] = (
-                    f"not a {operation} parameter of {resource_type}; allowed: "
-                    f"{', '.join(sorted(allowed)) or 'none'}"
-                )
+        unknown = [name for name in options if name not in allowed]
+        for name in unknown:
+            violations[f"parameters[{key}].{name}"] = (
+                f"not a {operation} parameter of {resource_type}; allowed: "
+                f"{', '.join(sorted(allowed)) or 'none'}"
+            )
+        if not unknown:
+            violations.update(schema_violations(schema, options, f"parameters[{key}]"))
     if violations:
         raise invalid_argument(f"invalid {operation} parameters", violations)
 

@@ -152,6 +152,8 @@ async def execute(run: OperationRun, plugin_for: Callable[[str], PluginHandle | 
         if result.new_resource_id:
             progress.new_resource_id = result.new_resource_id
             run.new_resource_ids[node.label] = result.new_resource_id
+        # Ids of things recreated inside the resource (a topology's networks) reach later hooks.
+        run.new_resource_ids.update(result.related_resource_ids)
         if result.status == plugin_pb2.RESOURCE_STATUS_ERROR:
             progress.status = "error"
             progress.reason = result.reason or f"plugin {handle.name} reported an error"

@@ -244,16 +244,25 @@ class Progress(_message.Message):
     def __init__(self, bytes_done: _Optional[int] = ..., bytes_total: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
 
 class HookResult(_message.Message):
-    __slots__ = ("state", "status", "reason", "new_resource_id")
+    __slots__ = ("state", "status", "reason", "new_resource_id", "related_resource_ids")
+    class RelatedResourceIdsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     STATE_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     NEW_RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    RELATED_RESOURCE_IDS_FIELD_NUMBER: _ClassVar[int]
     state: _struct_pb2.Struct
     status: ResourceStatus
     reason: str
     new_resource_id: str
-    def __init__(self, state: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., status: _Optional[_Union[ResourceStatus, str]] = ..., reason: _Optional[str] = ..., new_resource_id: _Optional[str] = ...) -> None: ...
+    related_resource_ids: _containers.ScalarMap[str, str]
+    def __init__(self, state: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., status: _Optional[_Union[ResourceStatus, str]] = ..., reason: _Optional[str] = ..., new_resource_id: _Optional[str] = ..., related_resource_ids: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class RunHookResponse(_message.Message):
     __slots__ = ("progress", "result")

@@ -1365,8 +1365,12 @@ type HookResult struct {
 	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
 	// Restore: identifier of the resource created, recorded under "type#original id".
 	NewResourceId string `protobuf:"bytes,4,opt,name=new_resource_id,json=newResourceId,proto3" json:"new_resource_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Restore: identifiers of further things the hook recreated inside the resource (for example
+	// the networks, subnets and security groups of a network topology), keyed "type#original id"
+	// like new_resource_ids; later hooks of the restore receive them in new_resource_ids.
+	RelatedResourceIds map[string]string `protobuf:"bytes,5,rep,name=related_resource_ids,json=relatedResourceIds,proto3" json:"related_resource_ids,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *HookResult) Reset() {
@@ -1425,6 +1429,13 @@ func (x *HookResult) GetNewResourceId() string {
 		return x.NewResourceId
 	}
 	return ""
+}
+
+func (x *HookResult) GetRelatedResourceIds() map[string]string {
+	if x != nil {
+		return x.RelatedResourceIds
+	}
+	return nil
 }
 
 // RunHookResponse is one event of a hook's stream.
@@ -1622,13 +1633,17 @@ const file_smaug_plugin_v1_plugin_proto_rawDesc = "" +
 	"bytes_done\x18\x01 \x01(\x03R\tbytesDone\x12\x1f\n" +
 	"\vbytes_total\x18\x02 \x01(\x03R\n" +
 	"bytesTotal\x12\x18\n" +
-	"\amessage\x18\x03 \x01(\tR\amessage\"\xb4\x01\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\"\xe2\x02\n" +
 	"\n" +
 	"HookResult\x12-\n" +
 	"\x05state\x18\x01 \x01(\v2\x17.google.protobuf.StructR\x05state\x127\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1f.smaug.plugin.v1.ResourceStatusR\x06status\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12&\n" +
-	"\x0fnew_resource_id\x18\x04 \x01(\tR\rnewResourceId\"\x8a\x01\n" +
+	"\x0fnew_resource_id\x18\x04 \x01(\tR\rnewResourceId\x12e\n" +
+	"\x14related_resource_ids\x18\x05 \x03(\v23.smaug.plugin.v1.HookResult.RelatedResourceIdsEntryR\x12relatedResourceIds\x1aE\n" +
+	"\x17RelatedResourceIdsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x8a\x01\n" +
 	"\x0fRunHookResponse\x127\n" +
 	"\bprogress\x18\x01 \x01(\v2\x19.smaug.plugin.v1.ProgressH\x00R\bprogress\x125\n" +
 	"\x06result\x18\x02 \x01(\v2\x1b.smaug.plugin.v1.HookResultH\x00R\x06resultB\a\n" +
@@ -1673,7 +1688,7 @@ func file_smaug_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_smaug_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_smaug_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_smaug_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_smaug_plugin_v1_plugin_proto_goTypes = []any{
 	(Operation)(0),                         // 0: smaug.plugin.v1.Operation
 	(Phase)(0),                             // 1: smaug.plugin.v1.Phase
@@ -1696,58 +1711,60 @@ var file_smaug_plugin_v1_plugin_proto_goTypes = []any{
 	(*HookResult)(nil),                     // 18: smaug.plugin.v1.HookResult
 	(*RunHookResponse)(nil),                // 19: smaug.plugin.v1.RunHookResponse
 	nil,                                    // 20: smaug.plugin.v1.RunHookRequest.NewResourceIdsEntry
-	(*structpb.Struct)(nil),                // 21: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil),          // 22: google.protobuf.Timestamp
+	nil,                                    // 21: smaug.plugin.v1.HookResult.RelatedResourceIdsEntry
+	(*structpb.Struct)(nil),                // 22: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil),          // 23: google.protobuf.Timestamp
 }
 var file_smaug_plugin_v1_plugin_proto_depIdxs = []int32{
-	21, // 0: smaug.plugin.v1.Resource.extra_info:type_name -> google.protobuf.Struct
-	21, // 1: smaug.plugin.v1.ResourceTypeInfo.options_schema:type_name -> google.protobuf.Struct
-	21, // 2: smaug.plugin.v1.ResourceTypeInfo.restore_schema:type_name -> google.protobuf.Struct
-	21, // 3: smaug.plugin.v1.ResourceTypeInfo.verify_schema:type_name -> google.protobuf.Struct
-	21, // 4: smaug.plugin.v1.ResourceTypeInfo.saved_info_schema:type_name -> google.protobuf.Struct
+	22, // 0: smaug.plugin.v1.Resource.extra_info:type_name -> google.protobuf.Struct
+	22, // 1: smaug.plugin.v1.ResourceTypeInfo.options_schema:type_name -> google.protobuf.Struct
+	22, // 2: smaug.plugin.v1.ResourceTypeInfo.restore_schema:type_name -> google.protobuf.Struct
+	22, // 3: smaug.plugin.v1.ResourceTypeInfo.verify_schema:type_name -> google.protobuf.Struct
+	22, // 4: smaug.plugin.v1.ResourceTypeInfo.saved_info_schema:type_name -> google.protobuf.Struct
 	0,  // 5: smaug.plugin.v1.ResourceTypeInfo.operations:type_name -> smaug.plugin.v1.Operation
 	4,  // 6: smaug.plugin.v1.GetPluginInfoResponse.resource_types:type_name -> smaug.plugin.v1.ResourceTypeInfo
-	21, // 7: smaug.plugin.v1.ListResourcesRequest.parameters:type_name -> google.protobuf.Struct
+	22, // 7: smaug.plugin.v1.ListResourcesRequest.parameters:type_name -> google.protobuf.Struct
 	7,  // 8: smaug.plugin.v1.ListResourcesRequest.context:type_name -> smaug.plugin.v1.CallContext
 	3,  // 9: smaug.plugin.v1.ListResourcesResponse.resources:type_name -> smaug.plugin.v1.Resource
-	21, // 10: smaug.plugin.v1.GetResourceRequest.parameters:type_name -> google.protobuf.Struct
+	22, // 10: smaug.plugin.v1.GetResourceRequest.parameters:type_name -> google.protobuf.Struct
 	7,  // 11: smaug.plugin.v1.GetResourceRequest.context:type_name -> smaug.plugin.v1.CallContext
 	3,  // 12: smaug.plugin.v1.GetResourceResponse.resource:type_name -> smaug.plugin.v1.Resource
 	3,  // 13: smaug.plugin.v1.ListDependentResourcesRequest.parent:type_name -> smaug.plugin.v1.Resource
-	21, // 14: smaug.plugin.v1.ListDependentResourcesRequest.parameters:type_name -> google.protobuf.Struct
+	22, // 14: smaug.plugin.v1.ListDependentResourcesRequest.parameters:type_name -> google.protobuf.Struct
 	7,  // 15: smaug.plugin.v1.ListDependentResourcesRequest.context:type_name -> smaug.plugin.v1.CallContext
 	3,  // 16: smaug.plugin.v1.ListDependentResourcesResponse.resources:type_name -> smaug.plugin.v1.Resource
-	22, // 17: smaug.plugin.v1.CheckpointRef.create_time:type_name -> google.protobuf.Timestamp
+	23, // 17: smaug.plugin.v1.CheckpointRef.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 18: smaug.plugin.v1.RunHookRequest.operation:type_name -> smaug.plugin.v1.Operation
 	1,  // 19: smaug.plugin.v1.RunHookRequest.phase:type_name -> smaug.plugin.v1.Phase
 	14, // 20: smaug.plugin.v1.RunHookRequest.checkpoint:type_name -> smaug.plugin.v1.CheckpointRef
 	3,  // 21: smaug.plugin.v1.RunHookRequest.resource:type_name -> smaug.plugin.v1.Resource
-	21, // 22: smaug.plugin.v1.RunHookRequest.parameters:type_name -> google.protobuf.Struct
+	22, // 22: smaug.plugin.v1.RunHookRequest.parameters:type_name -> google.protobuf.Struct
 	15, // 23: smaug.plugin.v1.RunHookRequest.bank_section:type_name -> smaug.plugin.v1.BankSection
-	21, // 24: smaug.plugin.v1.RunHookRequest.state:type_name -> google.protobuf.Struct
+	22, // 24: smaug.plugin.v1.RunHookRequest.state:type_name -> google.protobuf.Struct
 	20, // 25: smaug.plugin.v1.RunHookRequest.new_resource_ids:type_name -> smaug.plugin.v1.RunHookRequest.NewResourceIdsEntry
 	14, // 26: smaug.plugin.v1.RunHookRequest.copy_checkpoint:type_name -> smaug.plugin.v1.CheckpointRef
 	15, // 27: smaug.plugin.v1.RunHookRequest.copy_bank_section:type_name -> smaug.plugin.v1.BankSection
 	7,  // 28: smaug.plugin.v1.RunHookRequest.context:type_name -> smaug.plugin.v1.CallContext
-	21, // 29: smaug.plugin.v1.HookResult.state:type_name -> google.protobuf.Struct
+	22, // 29: smaug.plugin.v1.HookResult.state:type_name -> google.protobuf.Struct
 	2,  // 30: smaug.plugin.v1.HookResult.status:type_name -> smaug.plugin.v1.ResourceStatus
-	17, // 31: smaug.plugin.v1.RunHookResponse.progress:type_name -> smaug.plugin.v1.Progress
-	18, // 32: smaug.plugin.v1.RunHookResponse.result:type_name -> smaug.plugin.v1.HookResult
-	5,  // 33: smaug.plugin.v1.ProtectionPluginService.GetPluginInfo:input_type -> smaug.plugin.v1.GetPluginInfoRequest
-	8,  // 34: smaug.plugin.v1.ProtectionPluginService.ListResources:input_type -> smaug.plugin.v1.ListResourcesRequest
-	10, // 35: smaug.plugin.v1.ProtectionPluginService.GetResource:input_type -> smaug.plugin.v1.GetResourceRequest
-	12, // 36: smaug.plugin.v1.ProtectionPluginService.ListDependentResources:input_type -> smaug.plugin.v1.ListDependentResourcesRequest
-	16, // 37: smaug.plugin.v1.ProtectionPluginService.RunHook:input_type -> smaug.plugin.v1.RunHookRequest
-	6,  // 38: smaug.plugin.v1.ProtectionPluginService.GetPluginInfo:output_type -> smaug.plugin.v1.GetPluginInfoResponse
-	9,  // 39: smaug.plugin.v1.ProtectionPluginService.ListResources:output_type -> smaug.plugin.v1.ListResourcesResponse
-	11, // 40: smaug.plugin.v1.ProtectionPluginService.GetResource:output_type -> smaug.plugin.v1.GetResourceResponse
-	13, // 41: smaug.plugin.v1.ProtectionPluginService.ListDependentResources:output_type -> smaug.plugin.v1.ListDependentResourcesResponse
-	19, // 42: smaug.plugin.v1.ProtectionPluginService.RunHook:output_type -> smaug.plugin.v1.RunHookResponse
-	38, // [38:43] is the sub-list for method output_type
-	33, // [33:38] is the sub-list for method input_type
-	33, // [33:33] is the sub-list for extension type_name
-	33, // [33:33] is the sub-list for extension extendee
-	0,  // [0:33] is the sub-list for field type_name
+	21, // 31: smaug.plugin.v1.HookResult.related_resource_ids:type_name -> smaug.plugin.v1.HookResult.RelatedResourceIdsEntry
+	17, // 32: smaug.plugin.v1.RunHookResponse.progress:type_name -> smaug.plugin.v1.Progress
+	18, // 33: smaug.plugin.v1.RunHookResponse.result:type_name -> smaug.plugin.v1.HookResult
+	5,  // 34: smaug.plugin.v1.ProtectionPluginService.GetPluginInfo:input_type -> smaug.plugin.v1.GetPluginInfoRequest
+	8,  // 35: smaug.plugin.v1.ProtectionPluginService.ListResources:input_type -> smaug.plugin.v1.ListResourcesRequest
+	10, // 36: smaug.plugin.v1.ProtectionPluginService.GetResource:input_type -> smaug.plugin.v1.GetResourceRequest
+	12, // 37: smaug.plugin.v1.ProtectionPluginService.ListDependentResources:input_type -> smaug.plugin.v1.ListDependentResourcesRequest
+	16, // 38: smaug.plugin.v1.ProtectionPluginService.RunHook:input_type -> smaug.plugin.v1.RunHookRequest
+	6,  // 39: smaug.plugin.v1.ProtectionPluginService.GetPluginInfo:output_type -> smaug.plugin.v1.GetPluginInfoResponse
+	9,  // 40: smaug.plugin.v1.ProtectionPluginService.ListResources:output_type -> smaug.plugin.v1.ListResourcesResponse
+	11, // 41: smaug.plugin.v1.ProtectionPluginService.GetResource:output_type -> smaug.plugin.v1.GetResourceResponse
+	13, // 42: smaug.plugin.v1.ProtectionPluginService.ListDependentResources:output_type -> smaug.plugin.v1.ListDependentResourcesResponse
+	19, // 43: smaug.plugin.v1.ProtectionPluginService.RunHook:output_type -> smaug.plugin.v1.RunHookResponse
+	39, // [39:44] is the sub-list for method output_type
+	34, // [34:39] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_smaug_plugin_v1_plugin_proto_init() }
@@ -1765,7 +1782,7 @@ func file_smaug_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_smaug_plugin_v1_plugin_proto_rawDesc), len(file_smaug_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   18,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
