@@ -460,3 +460,26 @@ async def test_event_trigger_validation(mesh: Mesh) -> None:
     assert trigger.id in {t.id for t in listed.triggers} and timed.id not in {
         t.id for t in listed.triggers
     }
+
+
+async def test_firing_nobody_could_start_in_its_window_is_dropped(mesh: Mesh) -> None:
+    plan = await create_plan(mesh.admin)
+    rule = event_trigger(call_rule(quiet=0))
+    rule.properties.window_seconds = 1
+    trigger = await create_trigger(mesh, rule)
+    op_id = await bind(mesh, trigger.id, plan.id)
+    fired = await fire(mesh, trigger.id, "too-early")
+    await asyncio.sleep(2.5)  # no scheduler runs meanwhile; the window ends
+    await mesh.engine("late")
+    await wait_for(lambda: any(r.state == claims.DROPPED for r in claim_rows(mesh)))
+    assert not mesh.fake.creates
+    firing = await get_firing(mesh, trigger.id, fired.firing.id)
+    (run,) = firing.runs
+    assert run.state == so.SCHEDULED_OPERATION_RUN_STATE_DROPPED_OUT_OF_WINDOW
+    assert fired.firing.id in run.reason and "1 s window" in run.reason
+    with mesh.store.read() as session:
+        (log,) = session.scalars(
+            sa.select(OperationLog).where(OperationLog.scheduled_operation_id == op_id)
+        ).all()
+    assert log.extra_info is not None and log.extra_info["dropped_out_of_window"] is True
+    assert log.extra_info["event_id"] == "call:too-early"
