@@ -26,6 +26,13 @@ def register(sub: Any) -> None:
         quotas, "delete", "remove a project's overrides (admin)", quota_delete, ["reset"]
     )
     delete.add_argument("project", help="project id")
+    recount = command(
+        quotas,
+        "recount",
+        "repair a project's usage counters from what exists (admin)",
+        quota_recount,
+    )
+    recount.add_argument("project", help="project id")
 
     classes = group(
         sub,
@@ -140,6 +147,26 @@ def quota_show(ctx: Context) -> int:
         client.quotas.GetQuota, quotas_pb2.GetQuotaRequest(project_id=project)
     ).quota
     _print_quota(ctx, quota, f"Project {quota.project_id}")
+    return 0
+
+
+def quota_recount(ctx: Context) -> int:
+    client = ctx.client
+    repaired = client.call(
+        client.quotas.RecountQuotaUsage,
+        quotas_pb2.RecountQuotaUsageRequest(project_id=ctx.args.project),
+    )
+    if ctx.out.json:
+        ctx.out.dump(repaired)
+        return 0
+    if not repaired.corrections:
+        ctx.out.line(f"Project {ctx.args.project}: usage counters were right")
+        return 0
+    ctx.out.line(f"Project {ctx.args.project}: corrected")
+    ctx.out.table(
+        ["RESOURCE", "RECORDED", "COUNTED", "STALE RESERVATIONS DROPPED"],
+        [[c.resource, c.recorded, c.counted, c.dropped_reservations] for c in repaired.corrections],
+    )
     return 0
 
 

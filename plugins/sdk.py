@@ -33,7 +33,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import grpc
 from google.protobuf import json_format, struct_pb2
@@ -44,6 +44,7 @@ from smaug.mesh.parameters import coerce
 from smaug.mesh.server import MeshServer
 from smaug.plugin.v1 import plugin_pb2, plugin_pb2_grpc
 
+T = TypeVar("T")
 CONTRACT_VERSION = 1
 CORE_VERSION = 1
 MAGIC_COOKIE_KEY = "SMAUG_PLUGIN_MAGIC_COOKIE"
@@ -167,6 +168,11 @@ class ResourcePlugin:
         """Instances of this type that ``parent`` contains or depends on."""
         return []
 
+    def translate_error(self, error: BaseException) -> RpcError | None:
+        """Turn an exception a call raised into the status the user sees (None: an unexpected
+        failure, logged with its traceback). Plugins wrapping a client library override it."""
+        return None
+
     @classmethod
     def listable(cls) -> bool:
         return cls.list_instances is not ResourcePlugin.list_instances
@@ -227,7 +233,9 @@ class _Servicer(plugin_pb2_grpc.ProtectionPluginServiceServicer):
                 grpc.StatusCode.UNIMPLEMENTED,
                 f"{request.resource_type} instances cannot be listed; name them in the plan",
             )
-        found = await plugin.list_instances(from_struct(request.parameters), request.context)
+        found = await _translated(
+            plugin, plugin.list_instances(from_struct(request.parameters), request.context)
+        )
         return plugin_pb2.ListResourcesResponse(resources=[r.to_proto() for r in found])
 
     async def GetResource(
@@ -236,8 +244,11 @@ class _Servicer(plugin_pb2_grpc.ProtectionPluginServiceServicer):
         plugin = self._plugin(request.resource_type)
         if not request.resource_id:
             raise invalid_argument("resource_id is required", {"resource_id": "must not be empty"})
-        found = await plugin.show_instance(
-            request.resource_id, from_struct(request.parameters), request.context
+        found = await _translated(
+            plugin,
+            plugin.show_instance(
+                request.resource_id, from_struct(request.parameters), request.context
+            ),
         )
         return plugin_pb2.GetResourceResponse(resource=found.to_proto())
 
@@ -245,7 +256,9 @@ class _Servicer(plugin_pb2_grpc.ProtectionPluginServiceServicer):
         self, request: plugin_pb2.ListDependentResourcesRequest, context: Any
     ) -> plugin_pb2.ListDependentResourcesResponse:
         plugin = self._plugin(request.resource_type)
-        found = await plugin.dependents(Resource.from_proto(request.parent), request.context)
+        found = await _translated(
+            plugin, plugin.dependents(Resource.from_proto(request.parent), request.context)
+        )
         return plugin_pb2.ListDependentResourcesResponse(resources=[r.to_proto() for r in found])
 
     async def RunHook(
@@ -302,7 +315,7 @@ class _Servicer(plugin_pb2_grpc.ProtectionPluginServiceServicer):
                         getter.cancel()
                 while not hook._events.empty():
                     yield hook._events.get_nowait()
-                task.result()
+                await _translated(plugin, task)
             finally:
                 if not task.done():
                     task.cancel()
@@ -317,6 +330,18 @@ class _Servicer(plugin_pb2_grpc.ProtectionPluginServiceServicer):
                 related_resource_ids=hook.related_resource_ids,
             )
         )
+
+
+async def _translated(plugin: ResourcePlugin, work: Awaitable[T]) -> T:
+    try:
+        return await work
+    except RpcError:
+        raise
+    except Exception as error:
+        translated = plugin.translate_error(error)
+        if translated is None:
+            raise
+        raise translated from error
 
 
 class PluginServer:

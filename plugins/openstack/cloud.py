@@ -16,9 +16,12 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
 import grpc
+from keystoneauth1 import access
+from keystoneauth1.identity import base as identity_base
 
 from smaug.plugin.v1 import plugin_pb2
 from smaug.plugins.sdk import PluginError, ResourcePlugin
@@ -98,18 +101,44 @@ class Cloud:
     def _connect(self, context: plugin_pb2.CallContext) -> Any:
         import openstack.connection
         from keystoneauth1 import session
-        from keystoneauth1.identity import v3
 
-        auth = v3.Token(
-            auth_url=self.settings.keystone_v3,
-            token=context.auth_token,
-            project_id=context.project_id or None,
-        )
+        auth = CallerToken(self.settings.keystone_v3, context.auth_token, context.project_id)
         keystone_session = session.Session(auth=auth, verify=self.settings.verify)
         options: dict[str, Any] = {"interface": self.settings.interface}
         if self.settings.region_name:
             options["region_name"] = self.settings.region_name
         return openstack.connection.Connection(session=keystone_session, **options)
+
+
+class CallerToken(identity_base.BaseIdentityPlugin):
+    """The caller's own token, used as it is. Keystone refuses to mint new tokens from a
+    trust-scoped one (scheduled runs), and to validate one to anybody but services, so the
+    plugin only asks, with the token itself, for the service catalog (on first use, in a
+    worker thread like every SDK call). An expired token surfaces as Keystone's 401."""
+
+    def __init__(self, auth_url: str, token: str, project_id: str) -> None:
+        super().__init__(auth_url=auth_url, reauthenticate=False)
+        self._token = token
+        self._project_id = project_id
+
+    def get_auth_ref(self, session: Any, **kwargs: Any) -> Any:
+        response = session.get(
+            f"{self.auth_url}/auth/catalog",
+            headers={"X-Auth-Token": self._token},
+            authenticated=False,
+        )
+        # The token's own expiry is not visible without validating it; connections are
+        # short-lived (see _CONNECTION_SECONDS), so an hour only bounds this cache entry.
+        expires = datetime.now(UTC) + timedelta(hours=1)
+        body = {
+            "token": {
+                "methods": ["token"],
+                "catalog": response.json().get("catalog", []),
+                "project": {"id": self._project_id},
+                "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%S.000000Z"),
+            }
+        }
+        return access.AccessInfoV3(body, auth_token=self._token)
 
 
 async def call(what: str, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -175,7 +204,18 @@ class OpenStackPlugin(ResourcePlugin):
         self._cloud = OpenStackPlugin.cloud
 
     def connection(self, context: plugin_pb2.CallContext) -> Any:
+        """The caller's connection. Its service proxies (``.compute``, ``.block_storage``...)
+        talk to Keystone on first use: touch them inside ``call`` (a lambda), not on the event
+        loop."""
         return self._cloud.connection(context)
+
+    def translate_error(self, error: BaseException) -> PluginError | None:
+        """An OpenStack error escaping a hook outside ``call`` still reaches the user with the
+        service's message."""
+        module = type(error).__module__
+        if module.startswith(("openstack", "keystoneauth1")):
+            return cloud_error("OpenStack", error)
+        return None
 
     @property
     def settings(self) -> CloudSettings:

@@ -45,8 +45,7 @@ class Project(OpenStackPlugin):
         try:
             project = await call(
                 f"reading project {context.project_id}",
-                connection.identity.get_project,
-                context.project_id,
+                lambda: connection.identity.get_project(context.project_id),
             )
         except PluginError as error:
             if error.code != grpc.StatusCode.PERMISSION_DENIED:

@@ -16,8 +16,15 @@ from smaug.mesh.errors import failed_precondition, invalid_argument, not_found
 from smaug.mesh.identity import Identity
 from smaug.store import quotas, records
 from smaug.store.db import utcnow
-from smaug.store.models import ServiceRecord
-from smaug.v1 import quotas_pb2, quotas_pb2_grpc, services_pb2, services_pb2_grpc
+from smaug.store.models import Plan, ServiceRecord
+from smaug.v1 import (
+    checkpoints_pb2,
+    providers_pb2,
+    quotas_pb2,
+    quotas_pb2_grpc,
+    services_pb2,
+    services_pb2_grpc,
+)
 
 SCHEDULER_BINARY = "smaug-scheduler"
 MAX_LIMIT = 2**62
@@ -85,6 +92,69 @@ class QuotaService(quotas_pb2_grpc.QuotaServiceServicer):
             },
         )
         return quotas_pb2.GetQuotaUsageResponse(quota_usage=usage)
+
+    async def RecountQuotaUsage(
+        self, request: quotas_pb2.RecountQuotaUsageRequest, context: Any
+    ) -> quotas_pb2.RecountQuotaUsageResponse:
+        identity = await self.ctx.admin(context, "RecountQuotaUsage")
+        project = _project(identity, request.project_id)
+        checkpoints = await self._count_checkpoints(project)
+
+        def recount(session: Session) -> list[quotas.Correction]:
+            plans = session.scalar(
+                sa.select(sa.func.count()).select_from(Plan).where(Plan.project_id == project)
+            )
+            counted = {"plans": int(plans or 0), "checkpoints": checkpoints}
+            return quotas.recount(session, project, counted)
+
+        corrections = await self.ctx.write(recount)
+        usage = await self.GetQuotaUsage(
+            quotas_pb2.GetQuotaUsageRequest(project_id=project), context
+        )
+        return quotas_pb2.RecountQuotaUsageResponse(
+            quota_usage=usage.quota_usage,
+            corrections=[
+                quotas_pb2.QuotaCorrection(
+                    resource=c.resource,
+                    recorded=c.recorded,
+                    counted=c.counted,
+                    dropped_reservations=c.dropped_reservations,
+                )
+                for c in corrections
+            ],
+        )
+
+    async def _count_checkpoints(self, project: str) -> int:
+        """Checkpoints of ``project`` (not DELETED) in every provider's bank, as protection
+        lists them to the project itself."""
+        scoped = Identity(user_id="smaug-quota-recount", project_id=project, roles=())
+        providers = await self.ctx.forwarder.unary(
+            "/smaug.v1.ProviderService/ListProviders",
+            providers_pb2.ListProvidersRequest(),
+            providers_pb2.ListProvidersResponse,
+            scoped,
+        )
+        total = 0
+        for provider in providers.providers:
+            token = ""
+            while True:
+                page = await self.ctx.forwarder.unary(
+                    "/smaug.v1.CheckpointService/ListCheckpoints",
+                    checkpoints_pb2.ListCheckpointsRequest(
+                        provider_id=provider.id, page_size=1000, page_token=token
+                    ),
+                    checkpoints_pb2.ListCheckpointsResponse,
+                    scoped,
+                )
+                total += sum(
+                    1
+                    for c in page.checkpoints
+                    if c.status != checkpoints_pb2.CHECKPOINT_STATUS_DELETED
+                )
+                token = page.next_page_token
+                if not token:
+                    break
+        return total
 
     async def GetDefaultQuota(
         self, request: quotas_pb2.GetDefaultQuotaRequest, context: Any

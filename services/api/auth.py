@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import time
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import grpc
@@ -26,6 +24,7 @@ import grpc
 from smaug.mesh import identity as mesh_identity
 from smaug.mesh.errors import RpcError
 from smaug.mesh.identity import Identity
+from smaug.mesh.keystone import KeystoneSettings
 from smaug.store import identities
 from smaug.store.db import Store
 
@@ -37,31 +36,6 @@ _MAX_CACHE = 10_000
 
 def _unauthenticated(message: str) -> RpcError:
     return RpcError(grpc.StatusCode.UNAUTHENTICATED, message)
-
-
-@dataclass(frozen=True)
-class KeystoneSettings:
-    auth_url: str
-    username: str
-    password: str
-    project_name: str
-    user_domain_name: str = "Default"
-    project_domain_name: str = "Default"
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> KeystoneSettings | None:
-        env = os.environ if environ is None else environ
-        url = env.get("SMAUG_KEYSTONE_AUTH_URL", "")
-        if not url:
-            return None
-        return cls(
-            auth_url=url.rstrip("/"),
-            username=env.get("SMAUG_KEYSTONE_USERNAME", "smaug"),
-            password=env.get("SMAUG_KEYSTONE_PASSWORD", ""),
-            project_name=env.get("SMAUG_KEYSTONE_PROJECT_NAME", "service"),
-            user_domain_name=env.get("SMAUG_KEYSTONE_USER_DOMAIN_NAME", "Default"),
-            project_domain_name=env.get("SMAUG_KEYSTONE_PROJECT_DOMAIN_NAME", "Default"),
-        )
 
 
 def token_from_metadata(metadata: Sequence[tuple[str, str | bytes]] | None) -> str:
@@ -92,19 +66,8 @@ class KeystoneValidator:
     """Validates user tokens with the service's own Keystone session."""
 
     def __init__(self, settings: KeystoneSettings) -> None:
-        from keystoneauth1 import session as ks_session
-        from keystoneauth1.identity import v3
-
-        auth = v3.Password(
-            auth_url=settings.auth_url + ("" if settings.auth_url.endswith("/v3") else "/v3"),
-            username=settings.username,
-            password=settings.password,
-            project_name=settings.project_name,
-            user_domain_name=settings.user_domain_name,
-            project_domain_name=settings.project_domain_name,
-        )
-        self._session = ks_session.Session(auth=auth, timeout=10)
-        self._url = settings.auth_url.removesuffix("/v3") + "/v3/auth/tokens"
+        self._session = settings.service_session()
+        self._url = settings.v3_url + "/auth/tokens"
 
     def validate(self, token: str) -> Identity:
         from keystoneauth1 import exceptions as ks_exceptions

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -13,13 +14,16 @@ from google.rpc import error_details_pb2
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
-from smaug.api.auth import Authenticator
+from smaug.api.auth import SERVICE_ROLE, Authenticator
 from smaug.api.forward import ForwardedError, Forwarder
 from smaug.mesh.errors import RpcError, not_found
 from smaug.mesh.identity import Identity
+from smaug.mesh.keystone import Trusts
 from smaug.store import quotas, tenancy
 from smaug.store.db import Store
 from smaug.v1 import providers_pb2
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -85,8 +89,10 @@ class ApiContext:
         forwarder: Forwarder,
         settings: Settings,
         provider_lookup: ProviderLookup | None = None,
+        trusts: Trusts | None = None,
     ) -> None:
         self.store = store
+        self.trusts = trusts
         self.auth = authenticator
         self.forwarder = forwarder
         self.settings = settings
@@ -94,6 +100,23 @@ class ApiContext:
 
     async def identify(self, context: grpc.aio.ServicerContext[Any, Any]) -> Identity:
         return await self.auth.identify(context.invocation_metadata())  # type: ignore[arg-type]
+
+    async def delegate(self, identity: Identity) -> str:
+        """Keystone mode: a trust from the caller to Smaug for work done later in their name
+        (scheduled operations); empty standalone or when a service of the mesh is calling."""
+        if self.trusts is None or not identity.auth_token or SERVICE_ROLE in identity.roles:
+            return ""
+        roles = [r for r in identity.roles if r and r != SERVICE_ROLE]
+        return await asyncio.to_thread(
+            self.trusts.create, identity.auth_token, identity.user_id, identity.project_id, roles
+        )
+
+    async def revoke(self, trust_id: str, identity: Identity) -> None:
+        """Drop a trust no longer needed; Keystone refusing is logged, never fatal."""
+        if not trust_id or self.trusts is None:
+            return
+        if not await asyncio.to_thread(self.trusts.delete, trust_id, identity.auth_token):
+            log.warning("could not delete a Keystone trust", extra={"trust_id": trust_id})
 
     async def admin(self, context: grpc.aio.ServicerContext[Any, Any], what: str) -> Identity:
         identity = await self.identify(context)

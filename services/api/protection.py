@@ -3,6 +3,7 @@ checkpoint quota, then forwards to the protection service (see ``smaug.api.forwa
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -317,27 +318,35 @@ class CheckpointService(checkpoints_pb2_grpc.CheckpointServiceServicer):
         except BaseException:
             await self._unclaim(project, request_id)
             raise
-        try:
-            reply = await self.ctx.forwarder.unary(
-                _CHECKPOINT + "CreateCheckpoint",
-                request,
-                checkpoints_pb2.CreateCheckpointResponse,
-                identity,
-            )
-        except BaseException:
-            await self.ctx.write(lambda s: quotas.rollback_reservation(s, reservation))
-            await self._unclaim(project, request_id)
-            raise
 
-        def commit(session: Session) -> None:
-            quotas.commit_reservation(session, reservation)
-            if request_id:
-                records.remember_request(
-                    session, project, "checkpoint", request_id, reply.checkpoint.id
+        async def create() -> checkpoints_pb2.CreateCheckpointResponse:
+            try:
+                reply = await self.ctx.forwarder.unary(
+                    _CHECKPOINT + "CreateCheckpoint",
+                    request,
+                    checkpoints_pb2.CreateCheckpointResponse,
+                    identity,
                 )
+            except BaseException:
+                await self.ctx.write(lambda s: quotas.rollback_reservation(s, reservation))
+                await self._unclaim(project, request_id)
+                raise
 
-        await self.ctx.write(commit)
-        return reply
+            def commit(session: Session) -> None:
+                quotas.commit_reservation(session, reservation)
+                if request_id:
+                    records.remember_request(
+                        session, project, "checkpoint", request_id, reply.checkpoint.id
+                    )
+
+            await self.ctx.write(commit)
+            return reply
+
+        # Once forwarded, protection may create the checkpoint even if this caller goes away;
+        # the quota must follow what protection did, not the caller's patience.
+        task = asyncio.ensure_future(create())
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
+        return await asyncio.shield(task)
 
     async def _claim(self, project: str, request_id: str) -> bool:
         try:
@@ -363,15 +372,22 @@ class CheckpointService(checkpoints_pb2_grpc.CheckpointServiceServicer):
         identity = await self.ctx.identify(context)
         _validate(request, ("provider_id", "checkpoint_id"))
         await self.ctx.require_provider(identity, request.provider_id)
-        reply = await self.ctx.forwarder.unary(
-            _CHECKPOINT + "DeleteCheckpoint",
-            request,
-            checkpoints_pb2.DeleteCheckpointResponse,
-            identity,
-        )
-        owner = reply.checkpoint.project_id or identity.project_id
-        await self.ctx.write(lambda s: quotas.release(s, owner, "checkpoints", 1))
-        return reply
+
+        async def delete() -> checkpoints_pb2.DeleteCheckpointResponse:
+            reply = await self.ctx.forwarder.unary(
+                _CHECKPOINT + "DeleteCheckpoint",
+                request,
+                checkpoints_pb2.DeleteCheckpointResponse,
+                identity,
+            )
+            owner = reply.checkpoint.project_id or identity.project_id
+            await self.ctx.write(lambda s: quotas.release(s, owner, "checkpoints", 1))
+            return reply
+
+        # As for creates: the quota follows what protection did, whatever the caller does.
+        task = asyncio.ensure_future(delete())
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
+        return await asyncio.shield(task)
 
     async def ResetCheckpointState(
         self,

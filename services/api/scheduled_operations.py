@@ -221,14 +221,20 @@ class ScheduledOperationService(so_grpc.ScheduledOperationServiceServicer):
         definition = op.operation_definition
         if definition.destination_provider_id:
             await self.ctx.require_provider(identity, definition.destination_provider_id)
+        # Runs happen long after this token expires: in Keystone mode the owner delegates
+        # their roles to Smaug through a trust, redeemed by the scheduler at each run.
+        trust_id = await self.ctx.delegate(identity)
+        replayed = False
 
         def create(session: Session) -> so_pb2.ScheduledOperation:
+            nonlocal replayed
             if request_key:
                 earlier = records.recall_request(
                     session, identity.project_id, "scheduled_operation", request_key
                 )
                 found = session.get(ScheduledOperation, earlier) if earlier else None
                 if found is not None and found.project_id == identity.project_id:
+                    replayed = True
                     return operation_pb(found, _runs(session, [found.id])[found.id])
             get_trigger(session, op.trigger_id.lower(), identity.project_id)
             _check_plan(session, identity.project_id, definition)
@@ -263,6 +269,7 @@ class ScheduledOperationService(so_grpc.ScheduledOperationServiceServicer):
                 create_time=now,
                 update_time=now,
                 enabled_time=now,
+                trust_id=trust_id,
             )
             session.add(row)
             if request_key:
@@ -271,9 +278,14 @@ class ScheduledOperationService(so_grpc.ScheduledOperationServiceServicer):
                 )
             return operation_pb(row, [])
 
-        return so_pb2.CreateScheduledOperationResponse(
-            scheduled_operation=await self.ctx.write(create)
-        )
+        try:
+            created = await self.ctx.write(create)
+        except BaseException:
+            await self.ctx.revoke(trust_id, identity)
+            raise
+        if replayed:  # the earlier request made the operation (and its trust) already
+            await self.ctx.revoke(trust_id, identity)
+        return so_pb2.CreateScheduledOperationResponse(scheduled_operation=created)
 
     async def UpdateScheduledOperation(
         self,
@@ -374,8 +386,9 @@ class ScheduledOperationService(so_grpc.ScheduledOperationServiceServicer):
         identity = await self.ctx.identify(context)
         op_id = uuid_arg("scheduled_operation_id", request.scheduled_operation_id)
 
-        def delete(session: Session) -> None:
+        def delete(session: Session) -> str:
             row = _get(session, op_id, identity.project_id)
+            trust_id = row.trust_id
             session.execute(
                 sa.delete(ScheduledOperationRun).where(
                     ScheduledOperationRun.scheduled_operation_id == row.id
@@ -387,8 +400,9 @@ class ScheduledOperationService(so_grpc.ScheduledOperationServiceServicer):
                 )
             )
             session.delete(row)
+            return trust_id
 
-        await self.ctx.write(delete)
+        await self.ctx.revoke(await self.ctx.write(delete), identity)
         return so_pb2.DeleteScheduledOperationResponse()
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import grpc
 
 from smaug.api.admin import QuotaService, ServiceRegistryService
-from smaug.api.auth import Authenticator, KeystoneSettings
+from smaug.api.auth import Authenticator
 from smaug.api.core import ApiContext, ProviderLookup, Settings
 from smaug.api.forward import Forwarder
 from smaug.api.karbor_face import KarborFace
@@ -22,6 +22,7 @@ from smaug.api.tenancy import ProviderAccessService
 from smaug.api.triggers import TriggerService
 from smaug.compat.karbor.v1 import karbor_pb2_grpc
 from smaug.deploy.config import Config
+from smaug.mesh.keystone import KeystoneSettings, Trusts
 from smaug.mesh.server import MeshServer
 from smaug.store import identities
 from smaug.store.db import Store
@@ -71,6 +72,7 @@ def build(
         forwarder,
         settings or Settings.from_env(),
         provider_lookup,
+        Trusts(keystone) if keystone else None,
     )
     server = MeshServer("api", config.api.listen)
     registrations = [

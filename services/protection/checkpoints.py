@@ -581,46 +581,53 @@ class CheckpointEngine:
                 subject=f"checkpoint/{checkpoint_id}",
                 kind="CHECKPOINT_STATUS",
             )
-        try:
-            meta = await asyncio.to_thread(
-                bank.checkpoints.update,
-                checkpoint_id,
-                status="deleting",
-                expect_status=meta.status,
+
+        async def begin() -> CheckpointMeta:
+            # Once the status says deleting, the flow must start: a caller going away here
+            # must not leave the checkpoint deleting with nothing running.
+            try:
+                updated = await asyncio.to_thread(
+                    bank.checkpoints.update,
+                    checkpoint_id,
+                    status="deleting",
+                    expect_status=meta.status,
+                )
+            except PreconditionFailed:
+                raise failed_precondition(
+                    f"checkpoint {checkpoint_id} changed status meanwhile; retry",
+                    subject=f"checkpoint/{checkpoint_id}",
+                    kind="CHECKPOINT_STATUS",
+                ) from None
+            await asyncio.to_thread(
+                bank.backend.put, INFLIGHT_PREFIX + checkpoint_id, self.owner.encode()
             )
-        except PreconditionFailed:
-            raise failed_precondition(
-                f"checkpoint {checkpoint_id} changed status meanwhile; retry",
-                subject=f"checkpoint/{checkpoint_id}",
-                kind="CHECKPOINT_STATUS",
-            ) from None
-        await asyncio.to_thread(
-            bank.backend.put, INFLIGHT_PREFIX + checkpoint_id, self.owner.encode()
-        )
-        graph = stored_graph(meta)
-        log_id = await self.records.start_log(
-            meta.project_id,
-            "delete",
-            checkpoint_id=checkpoint_id,
-            plan_id=meta.plan_id or "",
-            provider_id=provider.id,
-        )
-        self._spawn(
-            checkpoint_id,
-            self._run(
-                identity,
-                provider,
-                bank,
-                meta,
-                graph,
+            graph = stored_graph(updated)
+            log_id = await self.records.start_log(
+                updated.project_id,
                 "delete",
-                {},
-                log_id,
-                success="deleted",
-                failure="error-deleting",
-                from_status="deleting",
-            ),
-        )
+                checkpoint_id=checkpoint_id,
+                plan_id=updated.plan_id or "",
+                provider_id=provider.id,
+            )
+            self._spawn(
+                checkpoint_id,
+                self._run(
+                    identity,
+                    provider,
+                    bank,
+                    updated,
+                    graph,
+                    "delete",
+                    {},
+                    log_id,
+                    success="deleted",
+                    failure="error-deleting",
+                    from_status="deleting",
+                ),
+            )
+            return updated
+
+        meta = await asyncio.shield(asyncio.ensure_future(begin()))
         return await self.to_proto(bank, meta)
 
     async def reset(

@@ -14,6 +14,8 @@ from typing import Any
 import grpc
 from google.protobuf import json_format, timestamp_pb2
 
+from smaug.bank.bank import Bank
+from smaug.bank.checkpoints import CheckpointMeta
 from smaug.mesh.errors import RpcError, failed_precondition, invalid_argument, not_found
 from smaug.mesh.identity import Identity
 from smaug.mesh.parameters import violations as schema_violations
@@ -108,6 +110,25 @@ class JobEngine:
                 kind="CHECKPOINT_STATUS",
             )
         check_parameters(provider, parameters, operation)
+        # Once the record exists its flow must start: a caller going away must not leave a
+        # restore or verification running forever on paper.
+        return await asyncio.shield(
+            asyncio.ensure_future(
+                self._launch(operation, identity, provider, bank, meta, parameters, restore_target)
+            )
+        )
+
+    async def _launch(
+        self,
+        operation: str,
+        identity: Identity,
+        provider: Provider,
+        bank: Bank,
+        meta: CheckpointMeta,
+        parameters: dict[str, dict[str, Any]],
+        restore_target: str,
+    ) -> Job:
+        checkpoint_id = meta.id
         graph_message = resources_pb2.ResourceGraph()
         json_format.Parse(meta.resource_graph or "{}", graph_message)
         graph = ResourceGraph.from_proto(graph_message)

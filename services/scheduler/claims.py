@@ -81,6 +81,7 @@ class OperationView:
     since: datetime  # enabled (or bound to its trigger) since
     last_occurrence: datetime | None  # newest occurrence claimed or dropped
     destination_provider_id: str = ""
+    trust_id: str = ""  # Keystone mode: the owner's trust, redeemed for their token per run
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,7 @@ def snapshot(session: Session, now: datetime, stale_seconds: float) -> Snapshot:
                 since=op.enabled_time or op.create_time,
                 last_occurrence=last_occurrence,
                 destination_provider_id=op.destination_provider_id,
+                trust_id=op.trust_id or "",
             )
         )
     stale = [

@@ -11,6 +11,7 @@ notification listener (``smaug.scheduler.notifications``) records notifications 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 from collections.abc import Callable
@@ -20,7 +21,9 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from smaug.api.schedules import Rule, RuleError
+from smaug.mesh.errors import RpcError
 from smaug.mesh.identity import Identity
+from smaug.mesh.keystone import Trusts
 from smaug.scheduler import chains, claims, runner
 from smaug.scheduler.claims import Claimed, OperationView, Snapshot, TriggerView
 from smaug.scheduler.settings import SchedulerSettings
@@ -38,9 +41,15 @@ ORPHANED = "the scheduled operation was disabled or deleted while its run was lo
 
 class Engine:
     def __init__(
-        self, store: Store, api: runner.ApiClient, settings: SchedulerSettings, replica: str
+        self,
+        store: Store,
+        api: runner.ApiClient,
+        settings: SchedulerSettings,
+        replica: str,
+        trusts: Trusts | None = None,
     ) -> None:
         self.store = store
+        self.trusts = trusts
         self.api = api
         self.settings = settings
         self.replica = replica
@@ -363,6 +372,16 @@ class Engine:
 
     # -- runs --------------------------------------------------------------------------------
 
+    async def _as_owner(self, identity: Identity, trust_id: str) -> Identity:
+        """The owner's identity carrying a token redeemed from their trust, so the plugins
+        reach OpenStack as the owner."""
+        assert self.trusts is not None
+        try:
+            token = await asyncio.to_thread(self.trusts.token, trust_id)
+        except RpcError as error:
+            raise runner.StepFailed("acting as the owner", error.message) from None
+        return dataclasses.replace(identity, auth_token=token)
+
     def _spawn(self, claimed: Claimed) -> None:
         task = asyncio.ensure_future(self._run(claimed))
         self.inflight[claimed.claim_id] = task
@@ -378,6 +397,8 @@ class Engine:
             if claimed.firing_id:
                 firing_id = claimed.firing_id
                 firing = await self.write(lambda s: events.summary(s, firing_id))
+            if op.trust_id and self.trusts is not None:
+                identity = await self._as_owner(identity, op.trust_id)
             if self.settings.run_delay_seconds:
                 await asyncio.sleep(self.settings.run_delay_seconds)
             if op.operation_type == COPY:

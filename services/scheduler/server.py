@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 
 from smaug.deploy.config import Config
+from smaug.mesh.keystone import KeystoneSettings, Trusts
 from smaug.mesh.server import MeshServer
 from smaug.scheduler.engine import Engine
 from smaug.scheduler.notifications import NotificationListener
@@ -30,7 +31,9 @@ async def run(config: Config, settings: SchedulerSettings | None = None) -> None
         config.protection.section_secret,
         settings.call_timeout_seconds,
     )
-    engine = Engine(store, api, settings, settings.replica or default_replica(port))
+    keystone = KeystoneSettings.from_env()
+    trusts = Trusts(keystone) if keystone else None
+    engine = Engine(store, api, settings, settings.replica or default_replica(port), trusts)
     await engine.start()
     listener = None
     if settings.notification_url:

@@ -129,6 +129,9 @@ class ScheduledOperation(Base):
     # When the operation was last enabled or bound to a trigger; earlier occurrences are not
     # due. None means create_time.
     enabled_time: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
+    # Keystone mode: the trust the owner delegated to Smaug's service user, so runs reach
+    # OpenStack as the owner long after their token expired (empty standalone).
+    trust_id: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
 
 
 class ScheduledOperationRun(Base):

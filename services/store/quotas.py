@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -205,3 +206,42 @@ def usage(
             limits[resource], row.in_use if row else 0, row.reserved if row else 0
         )
     return found
+
+
+@dataclass(frozen=True)
+class Correction:
+    resource: str
+    recorded: int
+    counted: int
+    dropped_reservations: int
+
+
+STALE_RESERVATION_SECONDS = 3600.0  # a create commits within seconds of protection's answer
+
+
+def recount(
+    session: Session, project_id: str, counted: Mapping[str, int], now: datetime | None = None
+) -> list[Correction]:
+    """Set the project's in-use counters to what was ``counted`` and drop reservations too old
+    to belong to a create still under way; returns what changed."""
+    cutoff = (now or utcnow()) - timedelta(seconds=STALE_RESERVATION_SECONDS)
+    corrections: list[Correction] = []
+    for resource, actual in counted.items():
+        usage = _locked_usage(session, project_id, resource)
+        stale = list(
+            session.scalars(
+                sa.select(Reservation).where(
+                    Reservation.project_id == project_id,
+                    Reservation.resource == resource,
+                    Reservation.create_time < cutoff,
+                )
+            )
+        )
+        dropped = sum(r.delta for r in stale)
+        for reservation in stale:
+            session.delete(reservation)
+        usage.reserved = max(0, usage.reserved - dropped)
+        if usage.in_use != actual or stale:
+            corrections.append(Correction(resource, usage.in_use, actual, len(stale)))
+        usage.in_use = actual
+    return corrections

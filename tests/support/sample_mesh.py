@@ -17,6 +17,7 @@ from smaug.v1 import (
     plans_pb2,
     plans_pb2_grpc,
     providers_pb2_grpc,
+    quotas_pb2_grpc,
     restores_pb2_grpc,
     verifications_pb2_grpc,
 )
@@ -72,6 +73,7 @@ class Api:
         self.verifications = verifications_pb2_grpc.VerificationServiceStub(self.channel)
         self.logs = operation_logs_pb2_grpc.OperationLogServiceStub(self.channel)
         self.providers = providers_pb2_grpc.ProviderServiceStub(self.channel)
+        self.quotas = quotas_pb2_grpc.QuotaServiceStub(self.channel)
 
     def call(self, method: Any, request: Any) -> Any:
         return method(request, metadata=self.metadata, timeout=30)

@@ -1,9 +1,10 @@
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -131,3 +132,29 @@ class UpdateQuotaClassResponse(_message.Message):
     QUOTA_CLASS_FIELD_NUMBER: _ClassVar[int]
     quota_class: QuotaClass
     def __init__(self, quota_class: _Optional[_Union[QuotaClass, _Mapping]] = ...) -> None: ...
+
+class RecountQuotaUsageRequest(_message.Message):
+    __slots__ = ("project_id",)
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    project_id: str
+    def __init__(self, project_id: _Optional[str] = ...) -> None: ...
+
+class QuotaCorrection(_message.Message):
+    __slots__ = ("resource", "recorded", "counted", "dropped_reservations")
+    RESOURCE_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_FIELD_NUMBER: _ClassVar[int]
+    COUNTED_FIELD_NUMBER: _ClassVar[int]
+    DROPPED_RESERVATIONS_FIELD_NUMBER: _ClassVar[int]
+    resource: str
+    recorded: int
+    counted: int
+    dropped_reservations: int
+    def __init__(self, resource: _Optional[str] = ..., recorded: _Optional[int] = ..., counted: _Optional[int] = ..., dropped_reservations: _Optional[int] = ...) -> None: ...
+
+class RecountQuotaUsageResponse(_message.Message):
+    __slots__ = ("quota_usage", "corrections")
+    QUOTA_USAGE_FIELD_NUMBER: _ClassVar[int]
+    CORRECTIONS_FIELD_NUMBER: _ClassVar[int]
+    quota_usage: QuotaUsage
+    corrections: _containers.RepeatedCompositeFieldContainer[QuotaCorrection]
+    def __init__(self, quota_usage: _Optional[_Union[QuotaUsage, _Mapping]] = ..., corrections: _Optional[_Iterable[_Union[QuotaCorrection, _Mapping]]] = ...) -> None: ...

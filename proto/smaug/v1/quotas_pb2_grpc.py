@@ -45,6 +45,11 @@ class QuotaServiceStub:
                 request_serializer=smaug_dot_v1_dot_quotas__pb2.GetQuotaUsageRequest.SerializeToString,
                 response_deserializer=smaug_dot_v1_dot_quotas__pb2.GetQuotaUsageResponse.FromString,
                 _registered_method=True)
+        self.RecountQuotaUsage = channel.unary_unary(
+                '/smaug.v1.QuotaService/RecountQuotaUsage',
+                request_serializer=smaug_dot_v1_dot_quotas__pb2.RecountQuotaUsageRequest.SerializeToString,
+                response_deserializer=smaug_dot_v1_dot_quotas__pb2.RecountQuotaUsageResponse.FromString,
+                _registered_method=True)
         self.GetDefaultQuota = channel.unary_unary(
                 '/smaug.v1.QuotaService/GetDefaultQuota',
                 request_serializer=smaug_dot_v1_dot_quotas__pb2.GetDefaultQuotaRequest.SerializeToString,
@@ -87,6 +92,15 @@ class QuotaServiceServicer:
     def GetQuotaUsage(self, request, context):
         """GetQuotaUsage shows a project's limits with usage: in use and reserved by operations under
         way (Karbor's quota detail). PERMISSION_DENIED as for GetQuota.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecountQuotaUsage(self, request, context):
+        """RecountQuotaUsage repairs a project's usage counters: plans are counted in the store,
+        checkpoints (not DELETED) in every provider's bank, and reservations left behind by
+        creations that never finished (older than an hour) are dropped. Admin only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -145,6 +159,11 @@ def add_QuotaServiceServicer_to_server(servicer, server):
                     servicer.GetQuotaUsage,
                     request_deserializer=smaug_dot_v1_dot_quotas__pb2.GetQuotaUsageRequest.FromString,
                     response_serializer=smaug_dot_v1_dot_quotas__pb2.GetQuotaUsageResponse.SerializeToString,
+            ),
+            'RecountQuotaUsage': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecountQuotaUsage,
+                    request_deserializer=smaug_dot_v1_dot_quotas__pb2.RecountQuotaUsageRequest.FromString,
+                    response_serializer=smaug_dot_v1_dot_quotas__pb2.RecountQuotaUsageResponse.SerializeToString,
             ),
             'GetDefaultQuota': grpc.unary_unary_rpc_method_handler(
                     servicer.GetDefaultQuota,
@@ -227,6 +246,33 @@ class QuotaService:
             '/smaug.v1.QuotaService/GetQuotaUsage',
             smaug_dot_v1_dot_quotas__pb2.GetQuotaUsageRequest.SerializeToString,
             smaug_dot_v1_dot_quotas__pb2.GetQuotaUsageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecountQuotaUsage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/smaug.v1.QuotaService/RecountQuotaUsage',
+            smaug_dot_v1_dot_quotas__pb2.RecountQuotaUsageRequest.SerializeToString,
+            smaug_dot_v1_dot_quotas__pb2.RecountQuotaUsageResponse.FromString,
             options,
             channel_credentials,
             insecure,

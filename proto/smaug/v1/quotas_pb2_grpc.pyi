@@ -46,6 +46,11 @@ class QuotaServiceStub:
     """GetQuotaUsage shows a project's limits with usage: in use and reserved by operations under
     way (Karbor's quota detail). PERMISSION_DENIED as for GetQuota.
     """
+    RecountQuotaUsage: _grpc.UnaryUnaryMultiCallable[_quotas_pb2.RecountQuotaUsageRequest, _quotas_pb2.RecountQuotaUsageResponse]
+    """RecountQuotaUsage repairs a project's usage counters: plans are counted in the store,
+    checkpoints (not DELETED) in every provider's bank, and reservations left behind by
+    creations that never finished (older than an hour) are dropped. Admin only.
+    """
     GetDefaultQuota: _grpc.UnaryUnaryMultiCallable[_quotas_pb2.GetDefaultQuotaRequest, _quotas_pb2.GetDefaultQuotaResponse]
     """GetDefaultQuota shows the limits a project without overrides gets."""
     UpdateQuota: _grpc.UnaryUnaryMultiCallable[_quotas_pb2.UpdateQuotaRequest, _quotas_pb2.UpdateQuotaResponse]
@@ -79,6 +84,11 @@ class QuotaServiceAsyncStub(QuotaServiceStub):
     GetQuotaUsage: _aio.UnaryUnaryMultiCallable[_quotas_pb2.GetQuotaUsageRequest, _quotas_pb2.GetQuotaUsageResponse]  # type: ignore[assignment]
     """GetQuotaUsage shows a project's limits with usage: in use and reserved by operations under
     way (Karbor's quota detail). PERMISSION_DENIED as for GetQuota.
+    """
+    RecountQuotaUsage: _aio.UnaryUnaryMultiCallable[_quotas_pb2.RecountQuotaUsageRequest, _quotas_pb2.RecountQuotaUsageResponse]  # type: ignore[assignment]
+    """RecountQuotaUsage repairs a project's usage counters: plans are counted in the store,
+    checkpoints (not DELETED) in every provider's bank, and reservations left behind by
+    creations that never finished (older than an hour) are dropped. Admin only.
     """
     GetDefaultQuota: _aio.UnaryUnaryMultiCallable[_quotas_pb2.GetDefaultQuotaRequest, _quotas_pb2.GetDefaultQuotaResponse]  # type: ignore[assignment]
     """GetDefaultQuota shows the limits a project without overrides gets."""
@@ -122,6 +132,17 @@ class QuotaServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_quotas_pb2.GetQuotaUsageResponse, _abc.Awaitable[_quotas_pb2.GetQuotaUsageResponse]]:
         """GetQuotaUsage shows a project's limits with usage: in use and reserved by operations under
         way (Karbor's quota detail). PERMISSION_DENIED as for GetQuota.
+        """
+
+    @_abc_1.abstractmethod
+    def RecountQuotaUsage(
+        self,
+        request: _quotas_pb2.RecountQuotaUsageRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_quotas_pb2.RecountQuotaUsageResponse, _abc.Awaitable[_quotas_pb2.RecountQuotaUsageResponse]]:
+        """RecountQuotaUsage repairs a project's usage counters: plans are counted in the store,
+        checkpoints (not DELETED) in every provider's bank, and reservations left behind by
+        creations that never finished (older than an hour) are dropped. Admin only.
         """
 
     @_abc_1.abstractmethod

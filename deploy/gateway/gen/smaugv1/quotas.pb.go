@@ -929,6 +929,180 @@ func (x *UpdateQuotaClassResponse) GetQuotaClass() *QuotaClass {
 	return nil
 }
 
+// RecountQuotaUsageRequest names the project to recount.
+type RecountQuotaUsageRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The project.
+	ProjectId     string `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecountQuotaUsageRequest) Reset() {
+	*x = RecountQuotaUsageRequest{}
+	mi := &file_smaug_v1_quotas_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecountQuotaUsageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecountQuotaUsageRequest) ProtoMessage() {}
+
+func (x *RecountQuotaUsageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_smaug_v1_quotas_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecountQuotaUsageRequest.ProtoReflect.Descriptor instead.
+func (*RecountQuotaUsageRequest) Descriptor() ([]byte, []int) {
+	return file_smaug_v1_quotas_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *RecountQuotaUsageRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+// QuotaCorrection is one counter the recount changed.
+type QuotaCorrection struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource: "plans" or "checkpoints".
+	Resource string `protobuf:"bytes,1,opt,name=resource,proto3" json:"resource,omitempty"`
+	// Units in use the counter said before.
+	Recorded int64 `protobuf:"varint,2,opt,name=recorded,proto3" json:"recorded,omitempty"`
+	// Units actually found.
+	Counted int64 `protobuf:"varint,3,opt,name=counted,proto3" json:"counted,omitempty"`
+	// Stale reservations dropped.
+	DroppedReservations int64 `protobuf:"varint,4,opt,name=dropped_reservations,json=droppedReservations,proto3" json:"dropped_reservations,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *QuotaCorrection) Reset() {
+	*x = QuotaCorrection{}
+	mi := &file_smaug_v1_quotas_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuotaCorrection) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuotaCorrection) ProtoMessage() {}
+
+func (x *QuotaCorrection) ProtoReflect() protoreflect.Message {
+	mi := &file_smaug_v1_quotas_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuotaCorrection.ProtoReflect.Descriptor instead.
+func (*QuotaCorrection) Descriptor() ([]byte, []int) {
+	return file_smaug_v1_quotas_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *QuotaCorrection) GetResource() string {
+	if x != nil {
+		return x.Resource
+	}
+	return ""
+}
+
+func (x *QuotaCorrection) GetRecorded() int64 {
+	if x != nil {
+		return x.Recorded
+	}
+	return 0
+}
+
+func (x *QuotaCorrection) GetCounted() int64 {
+	if x != nil {
+		return x.Counted
+	}
+	return 0
+}
+
+func (x *QuotaCorrection) GetDroppedReservations() int64 {
+	if x != nil {
+		return x.DroppedReservations
+	}
+	return 0
+}
+
+// RecountQuotaUsageResponse carries the repaired usage and what changed.
+type RecountQuotaUsageResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The limits and usage after the recount.
+	QuotaUsage *QuotaUsage `protobuf:"bytes,1,opt,name=quota_usage,json=quotaUsage,proto3" json:"quota_usage,omitempty"`
+	// Counters that were wrong (empty when all were right).
+	Corrections   []*QuotaCorrection `protobuf:"bytes,2,rep,name=corrections,proto3" json:"corrections,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecountQuotaUsageResponse) Reset() {
+	*x = RecountQuotaUsageResponse{}
+	mi := &file_smaug_v1_quotas_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecountQuotaUsageResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecountQuotaUsageResponse) ProtoMessage() {}
+
+func (x *RecountQuotaUsageResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_smaug_v1_quotas_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecountQuotaUsageResponse.ProtoReflect.Descriptor instead.
+func (*RecountQuotaUsageResponse) Descriptor() ([]byte, []int) {
+	return file_smaug_v1_quotas_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *RecountQuotaUsageResponse) GetQuotaUsage() *QuotaUsage {
+	if x != nil {
+		return x.QuotaUsage
+	}
+	return nil
+}
+
+func (x *RecountQuotaUsageResponse) GetCorrections() []*QuotaCorrection {
+	if x != nil {
+		return x.Corrections
+	}
+	return nil
+}
+
 var File_smaug_v1_quotas_proto protoreflect.FileDescriptor
 
 const file_smaug_v1_quotas_proto_rawDesc = "" +
@@ -990,10 +1164,23 @@ const file_smaug_v1_quotas_proto_rawDesc = "" +
 	"updateMask\"Q\n" +
 	"\x18UpdateQuotaClassResponse\x125\n" +
 	"\vquota_class\x18\x01 \x01(\v2\x14.smaug.v1.QuotaClassR\n" +
-	"quotaClass2\xdd\x06\n" +
+	"quotaClass\"?\n" +
+	"\x18RecountQuotaUsageRequest\x12#\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\tprojectId\"\x96\x01\n" +
+	"\x0fQuotaCorrection\x12\x1a\n" +
+	"\bresource\x18\x01 \x01(\tR\bresource\x12\x1a\n" +
+	"\brecorded\x18\x02 \x01(\x03R\brecorded\x12\x18\n" +
+	"\acounted\x18\x03 \x01(\x03R\acounted\x121\n" +
+	"\x14dropped_reservations\x18\x04 \x01(\x03R\x13droppedReservations\"\x8f\x01\n" +
+	"\x19RecountQuotaUsageResponse\x125\n" +
+	"\vquota_usage\x18\x01 \x01(\v2\x14.smaug.v1.QuotaUsageR\n" +
+	"quotaUsage\x12;\n" +
+	"\vcorrections\x18\x02 \x03(\v2\x19.smaug.v1.QuotaCorrectionR\vcorrections2\xee\a\n" +
 	"\fQuotaService\x12b\n" +
 	"\bGetQuota\x12\x19.smaug.v1.GetQuotaRequest\x1a\x1a.smaug.v1.GetQuotaResponse\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/quotas/{project_id}\x12w\n" +
-	"\rGetQuotaUsage\x12\x1e.smaug.v1.GetQuotaUsageRequest\x1a\x1f.smaug.v1.GetQuotaUsageResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/quotas/{project_id}/usage\x12r\n" +
+	"\rGetQuotaUsage\x12\x1e.smaug.v1.GetQuotaUsageRequest\x1a\x1f.smaug.v1.GetQuotaUsageResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/quotas/{project_id}/usage\x12\x8e\x01\n" +
+	"\x11RecountQuotaUsage\x12\".smaug.v1.RecountQuotaUsageRequest\x1a#.smaug.v1.RecountQuotaUsageResponse\"0\x82\xd3\xe4\x93\x02*:\x01*\"%/v1/quotas/{project_id}/usage:recount\x12r\n" +
 	"\x0fGetDefaultQuota\x12 .smaug.v1.GetDefaultQuotaRequest\x1a!.smaug.v1.GetDefaultQuotaResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/quota_defaults\x12x\n" +
 	"\vUpdateQuota\x12\x1c.smaug.v1.UpdateQuotaRequest\x1a\x1d.smaug.v1.UpdateQuotaResponse\",\x82\xd3\xe4\x93\x02&:\x05quota2\x1d/v1/quotas/{quota.project_id}\x12k\n" +
 	"\vDeleteQuota\x12\x1c.smaug.v1.DeleteQuotaRequest\x1a\x1d.smaug.v1.DeleteQuotaResponse\"\x1f\x82\xd3\xe4\x93\x02\x19*\x17/v1/quotas/{project_id}\x12~\n" +
@@ -1012,27 +1199,30 @@ func file_smaug_v1_quotas_proto_rawDescGZIP() []byte {
 	return file_smaug_v1_quotas_proto_rawDescData
 }
 
-var file_smaug_v1_quotas_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_smaug_v1_quotas_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_smaug_v1_quotas_proto_goTypes = []any{
-	(*Quota)(nil),                    // 0: smaug.v1.Quota
-	(*QuotaResourceUsage)(nil),       // 1: smaug.v1.QuotaResourceUsage
-	(*QuotaUsage)(nil),               // 2: smaug.v1.QuotaUsage
-	(*QuotaClass)(nil),               // 3: smaug.v1.QuotaClass
-	(*GetQuotaRequest)(nil),          // 4: smaug.v1.GetQuotaRequest
-	(*GetQuotaResponse)(nil),         // 5: smaug.v1.GetQuotaResponse
-	(*GetQuotaUsageRequest)(nil),     // 6: smaug.v1.GetQuotaUsageRequest
-	(*GetQuotaUsageResponse)(nil),    // 7: smaug.v1.GetQuotaUsageResponse
-	(*GetDefaultQuotaRequest)(nil),   // 8: smaug.v1.GetDefaultQuotaRequest
-	(*GetDefaultQuotaResponse)(nil),  // 9: smaug.v1.GetDefaultQuotaResponse
-	(*UpdateQuotaRequest)(nil),       // 10: smaug.v1.UpdateQuotaRequest
-	(*UpdateQuotaResponse)(nil),      // 11: smaug.v1.UpdateQuotaResponse
-	(*DeleteQuotaRequest)(nil),       // 12: smaug.v1.DeleteQuotaRequest
-	(*DeleteQuotaResponse)(nil),      // 13: smaug.v1.DeleteQuotaResponse
-	(*GetQuotaClassRequest)(nil),     // 14: smaug.v1.GetQuotaClassRequest
-	(*GetQuotaClassResponse)(nil),    // 15: smaug.v1.GetQuotaClassResponse
-	(*UpdateQuotaClassRequest)(nil),  // 16: smaug.v1.UpdateQuotaClassRequest
-	(*UpdateQuotaClassResponse)(nil), // 17: smaug.v1.UpdateQuotaClassResponse
-	(*fieldmaskpb.FieldMask)(nil),    // 18: google.protobuf.FieldMask
+	(*Quota)(nil),                     // 0: smaug.v1.Quota
+	(*QuotaResourceUsage)(nil),        // 1: smaug.v1.QuotaResourceUsage
+	(*QuotaUsage)(nil),                // 2: smaug.v1.QuotaUsage
+	(*QuotaClass)(nil),                // 3: smaug.v1.QuotaClass
+	(*GetQuotaRequest)(nil),           // 4: smaug.v1.GetQuotaRequest
+	(*GetQuotaResponse)(nil),          // 5: smaug.v1.GetQuotaResponse
+	(*GetQuotaUsageRequest)(nil),      // 6: smaug.v1.GetQuotaUsageRequest
+	(*GetQuotaUsageResponse)(nil),     // 7: smaug.v1.GetQuotaUsageResponse
+	(*GetDefaultQuotaRequest)(nil),    // 8: smaug.v1.GetDefaultQuotaRequest
+	(*GetDefaultQuotaResponse)(nil),   // 9: smaug.v1.GetDefaultQuotaResponse
+	(*UpdateQuotaRequest)(nil),        // 10: smaug.v1.UpdateQuotaRequest
+	(*UpdateQuotaResponse)(nil),       // 11: smaug.v1.UpdateQuotaResponse
+	(*DeleteQuotaRequest)(nil),        // 12: smaug.v1.DeleteQuotaRequest
+	(*DeleteQuotaResponse)(nil),       // 13: smaug.v1.DeleteQuotaResponse
+	(*GetQuotaClassRequest)(nil),      // 14: smaug.v1.GetQuotaClassRequest
+	(*GetQuotaClassResponse)(nil),     // 15: smaug.v1.GetQuotaClassResponse
+	(*UpdateQuotaClassRequest)(nil),   // 16: smaug.v1.UpdateQuotaClassRequest
+	(*UpdateQuotaClassResponse)(nil),  // 17: smaug.v1.UpdateQuotaClassResponse
+	(*RecountQuotaUsageRequest)(nil),  // 18: smaug.v1.RecountQuotaUsageRequest
+	(*QuotaCorrection)(nil),           // 19: smaug.v1.QuotaCorrection
+	(*RecountQuotaUsageResponse)(nil), // 20: smaug.v1.RecountQuotaUsageResponse
+	(*fieldmaskpb.FieldMask)(nil),     // 21: google.protobuf.FieldMask
 }
 var file_smaug_v1_quotas_proto_depIdxs = []int32{
 	1,  // 0: smaug.v1.QuotaUsage.plans:type_name -> smaug.v1.QuotaResourceUsage
@@ -1041,31 +1231,35 @@ var file_smaug_v1_quotas_proto_depIdxs = []int32{
 	2,  // 3: smaug.v1.GetQuotaUsageResponse.quota_usage:type_name -> smaug.v1.QuotaUsage
 	0,  // 4: smaug.v1.GetDefaultQuotaResponse.quota:type_name -> smaug.v1.Quota
 	0,  // 5: smaug.v1.UpdateQuotaRequest.quota:type_name -> smaug.v1.Quota
-	18, // 6: smaug.v1.UpdateQuotaRequest.update_mask:type_name -> google.protobuf.FieldMask
+	21, // 6: smaug.v1.UpdateQuotaRequest.update_mask:type_name -> google.protobuf.FieldMask
 	0,  // 7: smaug.v1.UpdateQuotaResponse.quota:type_name -> smaug.v1.Quota
 	3,  // 8: smaug.v1.GetQuotaClassResponse.quota_class:type_name -> smaug.v1.QuotaClass
 	3,  // 9: smaug.v1.UpdateQuotaClassRequest.quota_class:type_name -> smaug.v1.QuotaClass
-	18, // 10: smaug.v1.UpdateQuotaClassRequest.update_mask:type_name -> google.protobuf.FieldMask
+	21, // 10: smaug.v1.UpdateQuotaClassRequest.update_mask:type_name -> google.protobuf.FieldMask
 	3,  // 11: smaug.v1.UpdateQuotaClassResponse.quota_class:type_name -> smaug.v1.QuotaClass
-	4,  // 12: smaug.v1.QuotaService.GetQuota:input_type -> smaug.v1.GetQuotaRequest
-	6,  // 13: smaug.v1.QuotaService.GetQuotaUsage:input_type -> smaug.v1.GetQuotaUsageRequest
-	8,  // 14: smaug.v1.QuotaService.GetDefaultQuota:input_type -> smaug.v1.GetDefaultQuotaRequest
-	10, // 15: smaug.v1.QuotaService.UpdateQuota:input_type -> smaug.v1.UpdateQuotaRequest
-	12, // 16: smaug.v1.QuotaService.DeleteQuota:input_type -> smaug.v1.DeleteQuotaRequest
-	14, // 17: smaug.v1.QuotaService.GetQuotaClass:input_type -> smaug.v1.GetQuotaClassRequest
-	16, // 18: smaug.v1.QuotaService.UpdateQuotaClass:input_type -> smaug.v1.UpdateQuotaClassRequest
-	5,  // 19: smaug.v1.QuotaService.GetQuota:output_type -> smaug.v1.GetQuotaResponse
-	7,  // 20: smaug.v1.QuotaService.GetQuotaUsage:output_type -> smaug.v1.GetQuotaUsageResponse
-	9,  // 21: smaug.v1.QuotaService.GetDefaultQuota:output_type -> smaug.v1.GetDefaultQuotaResponse
-	11, // 22: smaug.v1.QuotaService.UpdateQuota:output_type -> smaug.v1.UpdateQuotaResponse
-	13, // 23: smaug.v1.QuotaService.DeleteQuota:output_type -> smaug.v1.DeleteQuotaResponse
-	15, // 24: smaug.v1.QuotaService.GetQuotaClass:output_type -> smaug.v1.GetQuotaClassResponse
-	17, // 25: smaug.v1.QuotaService.UpdateQuotaClass:output_type -> smaug.v1.UpdateQuotaClassResponse
-	19, // [19:26] is the sub-list for method output_type
-	12, // [12:19] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	2,  // 12: smaug.v1.RecountQuotaUsageResponse.quota_usage:type_name -> smaug.v1.QuotaUsage
+	19, // 13: smaug.v1.RecountQuotaUsageResponse.corrections:type_name -> smaug.v1.QuotaCorrection
+	4,  // 14: smaug.v1.QuotaService.GetQuota:input_type -> smaug.v1.GetQuotaRequest
+	6,  // 15: smaug.v1.QuotaService.GetQuotaUsage:input_type -> smaug.v1.GetQuotaUsageRequest
+	18, // 16: smaug.v1.QuotaService.RecountQuotaUsage:input_type -> smaug.v1.RecountQuotaUsageRequest
+	8,  // 17: smaug.v1.QuotaService.GetDefaultQuota:input_type -> smaug.v1.GetDefaultQuotaRequest
+	10, // 18: smaug.v1.QuotaService.UpdateQuota:input_type -> smaug.v1.UpdateQuotaRequest
+	12, // 19: smaug.v1.QuotaService.DeleteQuota:input_type -> smaug.v1.DeleteQuotaRequest
+	14, // 20: smaug.v1.QuotaService.GetQuotaClass:input_type -> smaug.v1.GetQuotaClassRequest
+	16, // 21: smaug.v1.QuotaService.UpdateQuotaClass:input_type -> smaug.v1.UpdateQuotaClassRequest
+	5,  // 22: smaug.v1.QuotaService.GetQuota:output_type -> smaug.v1.GetQuotaResponse
+	7,  // 23: smaug.v1.QuotaService.GetQuotaUsage:output_type -> smaug.v1.GetQuotaUsageResponse
+	20, // 24: smaug.v1.QuotaService.RecountQuotaUsage:output_type -> smaug.v1.RecountQuotaUsageResponse
+	9,  // 25: smaug.v1.QuotaService.GetDefaultQuota:output_type -> smaug.v1.GetDefaultQuotaResponse
+	11, // 26: smaug.v1.QuotaService.UpdateQuota:output_type -> smaug.v1.UpdateQuotaResponse
+	13, // 27: smaug.v1.QuotaService.DeleteQuota:output_type -> smaug.v1.DeleteQuotaResponse
+	15, // 28: smaug.v1.QuotaService.GetQuotaClass:output_type -> smaug.v1.GetQuotaClassResponse
+	17, // 29: smaug.v1.QuotaService.UpdateQuotaClass:output_type -> smaug.v1.UpdateQuotaClassResponse
+	22, // [22:30] is the sub-list for method output_type
+	14, // [14:22] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_smaug_v1_quotas_proto_init() }
@@ -1079,7 +1273,7 @@ func file_smaug_v1_quotas_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_smaug_v1_quotas_proto_rawDesc), len(file_smaug_v1_quotas_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   18,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

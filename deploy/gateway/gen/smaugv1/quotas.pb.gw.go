@@ -113,6 +113,51 @@ func local_request_QuotaService_GetQuotaUsage_0(ctx context.Context, marshaler r
 	return msg, metadata, err
 }
 
+func request_QuotaService_RecountQuotaUsage_0(ctx context.Context, marshaler runtime.Marshaler, client QuotaServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq RecountQuotaUsageRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["project_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "project_id")
+	}
+	protoReq.ProjectId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "project_id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.RecountQuotaUsage(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_QuotaService_RecountQuotaUsage_0(ctx context.Context, marshaler runtime.Marshaler, server QuotaServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq RecountQuotaUsageRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["project_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "project_id")
+	}
+	protoReq.ProjectId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "project_id", err)
+	}
+	msg, err := server.RecountQuotaUsage(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_QuotaService_GetDefaultQuota_0(ctx context.Context, marshaler runtime.Marshaler, client QuotaServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq GetDefaultQuotaRequest
@@ -420,6 +465,26 @@ func RegisterQuotaServiceHandlerServer(ctx context.Context, mux *runtime.ServeMu
 		}
 		forward_QuotaService_GetQuotaUsage_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_QuotaService_RecountQuotaUsage_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/smaug.v1.QuotaService/RecountQuotaUsage", runtime.WithHTTPPathPattern("/v1/quotas/{project_id}/usage:recount"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_QuotaService_RecountQuotaUsage_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_QuotaService_RecountQuotaUsage_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_QuotaService_GetDefaultQuota_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -594,6 +659,23 @@ func RegisterQuotaServiceHandlerClient(ctx context.Context, mux *runtime.ServeMu
 		}
 		forward_QuotaService_GetQuotaUsage_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_QuotaService_RecountQuotaUsage_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/smaug.v1.QuotaService/RecountQuotaUsage", runtime.WithHTTPPathPattern("/v1/quotas/{project_id}/usage:recount"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_QuotaService_RecountQuotaUsage_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_QuotaService_RecountQuotaUsage_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_QuotaService_GetDefaultQuota_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -683,21 +765,23 @@ func RegisterQuotaServiceHandlerClient(ctx context.Context, mux *runtime.ServeMu
 }
 
 var (
-	pattern_QuotaService_GetQuota_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "quotas", "project_id"}, ""))
-	pattern_QuotaService_GetQuotaUsage_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "quotas", "project_id", "usage"}, ""))
-	pattern_QuotaService_GetDefaultQuota_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "quota_defaults"}, ""))
-	pattern_QuotaService_UpdateQuota_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "quotas", "quota.project_id"}, ""))
-	pattern_QuotaService_DeleteQuota_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "quotas", "project_id"}, ""))
-	pattern_QuotaService_GetQuotaClass_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "quota_classes", "quota_class_name"}, ""))
-	pattern_QuotaService_UpdateQuotaClass_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "quota_classes", "quota_class.name"}, ""))
+	pattern_QuotaService_GetQuota_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "quotas", "project_id"}, ""))
+	pattern_QuotaService_GetQuotaUsage_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "quotas", "project_id", "usage"}, ""))
+	pattern_QuotaService_RecountQuotaUsage_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "quotas", "project_id", "usage"}, "recount"))
+	pattern_QuotaService_GetDefaultQuota_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "quota_defaults"}, ""))
+	pattern_QuotaService_UpdateQuota_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "quotas", "quota.project_id"}, ""))
+	pattern_QuotaService_DeleteQuota_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "quotas", "project_id"}, ""))
+	pattern_QuotaService_GetQuotaClass_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "quota_classes", "quota_class_name"}, ""))
+	pattern_QuotaService_UpdateQuotaClass_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "quota_classes", "quota_class.name"}, ""))
 )
 
 var (
-	forward_QuotaService_GetQuota_0         = runtime.ForwardResponseMessage
-	forward_QuotaService_GetQuotaUsage_0    = runtime.ForwardResponseMessage
-	forward_QuotaService_GetDefaultQuota_0  = runtime.ForwardResponseMessage
-	forward_QuotaService_UpdateQuota_0      = runtime.ForwardResponseMessage
-	forward_QuotaService_DeleteQuota_0      = runtime.ForwardResponseMessage
-	forward_QuotaService_GetQuotaClass_0    = runtime.ForwardResponseMessage
-	forward_QuotaService_UpdateQuotaClass_0 = runtime.ForwardResponseMessage
+	forward_QuotaService_GetQuota_0          = runtime.ForwardResponseMessage
+	forward_QuotaService_GetQuotaUsage_0     = runtime.ForwardResponseMessage
+	forward_QuotaService_RecountQuotaUsage_0 = runtime.ForwardResponseMessage
+	forward_QuotaService_GetDefaultQuota_0   = runtime.ForwardResponseMessage
+	forward_QuotaService_UpdateQuota_0       = runtime.ForwardResponseMessage
+	forward_QuotaService_DeleteQuota_0       = runtime.ForwardResponseMessage
+	forward_QuotaService_GetQuotaClass_0     = runtime.ForwardResponseMessage
+	forward_QuotaService_UpdateQuotaClass_0  = runtime.ForwardResponseMessage
 )

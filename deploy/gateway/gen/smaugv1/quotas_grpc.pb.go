@@ -25,13 +25,14 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	QuotaService_GetQuota_FullMethodName         = "/smaug.v1.QuotaService/GetQuota"
-	QuotaService_GetQuotaUsage_FullMethodName    = "/smaug.v1.QuotaService/GetQuotaUsage"
-	QuotaService_GetDefaultQuota_FullMethodName  = "/smaug.v1.QuotaService/GetDefaultQuota"
-	QuotaService_UpdateQuota_FullMethodName      = "/smaug.v1.QuotaService/UpdateQuota"
-	QuotaService_DeleteQuota_FullMethodName      = "/smaug.v1.QuotaService/DeleteQuota"
-	QuotaService_GetQuotaClass_FullMethodName    = "/smaug.v1.QuotaService/GetQuotaClass"
-	QuotaService_UpdateQuotaClass_FullMethodName = "/smaug.v1.QuotaService/UpdateQuotaClass"
+	QuotaService_GetQuota_FullMethodName          = "/smaug.v1.QuotaService/GetQuota"
+	QuotaService_GetQuotaUsage_FullMethodName     = "/smaug.v1.QuotaService/GetQuotaUsage"
+	QuotaService_RecountQuotaUsage_FullMethodName = "/smaug.v1.QuotaService/RecountQuotaUsage"
+	QuotaService_GetDefaultQuota_FullMethodName   = "/smaug.v1.QuotaService/GetDefaultQuota"
+	QuotaService_UpdateQuota_FullMethodName       = "/smaug.v1.QuotaService/UpdateQuota"
+	QuotaService_DeleteQuota_FullMethodName       = "/smaug.v1.QuotaService/DeleteQuota"
+	QuotaService_GetQuotaClass_FullMethodName     = "/smaug.v1.QuotaService/GetQuotaClass"
+	QuotaService_UpdateQuotaClass_FullMethodName  = "/smaug.v1.QuotaService/UpdateQuotaClass"
 )
 
 // QuotaServiceClient is the client API for QuotaService service.
@@ -46,6 +47,10 @@ type QuotaServiceClient interface {
 	// GetQuotaUsage shows a project's limits with usage: in use and reserved by operations under
 	// way (Karbor's quota detail). PERMISSION_DENIED as for GetQuota.
 	GetQuotaUsage(ctx context.Context, in *GetQuotaUsageRequest, opts ...grpc.CallOption) (*GetQuotaUsageResponse, error)
+	// RecountQuotaUsage repairs a project's usage counters: plans are counted in the store,
+	// checkpoints (not DELETED) in every provider's bank, and reservations left behind by
+	// creations that never finished (older than an hour) are dropped. Admin only.
+	RecountQuotaUsage(ctx context.Context, in *RecountQuotaUsageRequest, opts ...grpc.CallOption) (*RecountQuotaUsageResponse, error)
 	// GetDefaultQuota shows the limits a project without overrides gets.
 	GetDefaultQuota(ctx context.Context, in *GetDefaultQuotaRequest, opts ...grpc.CallOption) (*GetDefaultQuotaResponse, error)
 	// UpdateQuota sets a project's overrides. Admin only; INVALID_ARGUMENT for an empty or unknown
@@ -86,6 +91,16 @@ func (c *quotaServiceClient) GetQuotaUsage(ctx context.Context, in *GetQuotaUsag
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetQuotaUsageResponse)
 	err := c.cc.Invoke(ctx, QuotaService_GetQuotaUsage_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *quotaServiceClient) RecountQuotaUsage(ctx context.Context, in *RecountQuotaUsageRequest, opts ...grpc.CallOption) (*RecountQuotaUsageResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RecountQuotaUsageResponse)
+	err := c.cc.Invoke(ctx, QuotaService_RecountQuotaUsage_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -154,6 +169,10 @@ type QuotaServiceServer interface {
 	// GetQuotaUsage shows a project's limits with usage: in use and reserved by operations under
 	// way (Karbor's quota detail). PERMISSION_DENIED as for GetQuota.
 	GetQuotaUsage(context.Context, *GetQuotaUsageRequest) (*GetQuotaUsageResponse, error)
+	// RecountQuotaUsage repairs a project's usage counters: plans are counted in the store,
+	// checkpoints (not DELETED) in every provider's bank, and reservations left behind by
+	// creations that never finished (older than an hour) are dropped. Admin only.
+	RecountQuotaUsage(context.Context, *RecountQuotaUsageRequest) (*RecountQuotaUsageResponse, error)
 	// GetDefaultQuota shows the limits a project without overrides gets.
 	GetDefaultQuota(context.Context, *GetDefaultQuotaRequest) (*GetDefaultQuotaResponse, error)
 	// UpdateQuota sets a project's overrides. Admin only; INVALID_ARGUMENT for an empty or unknown
@@ -185,6 +204,9 @@ func (UnimplementedQuotaServiceServer) GetQuota(context.Context, *GetQuotaReques
 }
 func (UnimplementedQuotaServiceServer) GetQuotaUsage(context.Context, *GetQuotaUsageRequest) (*GetQuotaUsageResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetQuotaUsage not implemented")
+}
+func (UnimplementedQuotaServiceServer) RecountQuotaUsage(context.Context, *RecountQuotaUsageRequest) (*RecountQuotaUsageResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecountQuotaUsage not implemented")
 }
 func (UnimplementedQuotaServiceServer) GetDefaultQuota(context.Context, *GetDefaultQuotaRequest) (*GetDefaultQuotaResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetDefaultQuota not implemented")
@@ -254,6 +276,24 @@ func _QuotaService_GetQuotaUsage_Handler(srv interface{}, ctx context.Context, d
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(QuotaServiceServer).GetQuotaUsage(ctx, req.(*GetQuotaUsageRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _QuotaService_RecountQuotaUsage_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecountQuotaUsageRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QuotaServiceServer).RecountQuotaUsage(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: QuotaService_RecountQuotaUsage_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QuotaServiceServer).RecountQuotaUsage(ctx, req.(*RecountQuotaUsageRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -362,6 +402,10 @@ var QuotaService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetQuotaUsage",
 			Handler:    _QuotaService_GetQuotaUsage_Handler,
+		},
+		{
+			MethodName: "RecountQuotaUsage",
+			Handler:    _QuotaService_RecountQuotaUsage_Handler,
 		},
 		{
 			MethodName: "GetDefaultQuota",
