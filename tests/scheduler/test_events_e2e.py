@@ -173,10 +173,18 @@ def test_fired_protect_then_chained_copy(tmp_path: Path) -> None:
             60,
             "the second copy",
         )
-        ops = api.call(
-            operations.GetScheduledOperation,
-            so.GetScheduledOperationRequest(scheduled_operation_id=copy_id),
-        ).scheduled_operation
-        assert len(ops.recent_runs) == 2
+
+        def copy_runs_ended() -> so.ScheduledOperation | None:
+            found = api.call(
+                operations.GetScheduledOperation,
+                so.GetScheduledOperationRequest(scheduled_operation_id=copy_id),
+            ).scheduled_operation
+            in_progress = so.SCHEDULED_OPERATION_RUN_STATE_IN_PROGRESS
+            ended = len(found.recent_runs) == 2 and all(
+                r.state != in_progress for r in found.recent_runs
+            )
+            return found if ended else None
+
+        ops = wait_until(copy_runs_ended, 30, "the copy runs to end")
         assert all(r.trigger_firing_id for r in ops.recent_runs)
         assert "copied 1 checkpoint(s)" in ops.recent_runs[0].reason
