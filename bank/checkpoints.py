@@ -227,6 +227,54 @@ class CheckpointStore:
             marker = page[-1]
 
     # -- listing -------------------------------------------------------------------------------
+    def list_entries(
+        self,
+        *,
+        provider_id: str | None = None,
+        project_id: str | None = None,
+        plan_id: str | None = None,
+        start: float | datetime | None = None,
+        end: float | datetime | None = None,
+        limit: int | None = 1000,
+        marker: str | None = None,
+        sort: str = "desc",
+        marker_time: float | None = None,
+    ) -> list[tuple[int, str]]:
+        """As ``list``, with each checkpoint's creation time (µs), so lists of several banks
+        can be merged. ``marker_time`` is the marker's creation time, for a marker kept in
+        another bank (without it the marker must be a checkpoint of this bank)."""
+        if sort not in ("asc", "desc"):
+            raise ValueError(f"sort must be 'asc' or 'desc', not {sort!r}")
+        newest = sort == "desc"
+        scope = indices.choose_scope(provider_id, project_id, plan_id)
+        prefix = scope.prefix(newest)
+        start_us = indices.micros(s) if (s := _as_unix(start)) is not None else None
+        end_us = indices.micros(e) if (e := _as_unix(end)) is not None else None
+        after: str | None = None
+        if marker:
+            created = self.get(marker).created_at if marker_time is None else marker_time
+            after = prefix + indices.entry_name(indices.micros(created), marker, newest)
+        # Where the date range starts in this direction ('~' sorts after every id character).
+        if newest and end_us is not None:
+            after = max(after or "", prefix + indices.time_key(end_us, True) + "~")
+        if not newest and start_us:
+            after = max(after or "", prefix + indices.time_key(start_us - 1, False) + "~")
+        ids: list[tuple[int, str]] = []
+        while limit is None or len(ids) < limit:
+            want = None if limit is None else limit - len(ids)
+            page = self.backend.list(prefix, start_after=after, limit=want)
+            for key in page:
+                stamp, checkpoint_id = indices.parse_entry(key[len(prefix) :], newest)
+                if newest and start_us is not None and stamp < start_us:
+                    return ids
+                if not newest and end_us is not None and stamp >= end_us:
+                    return ids
+                ids.append((stamp, checkpoint_id))
+            if not page or (want is not None and len(page) < want):
+                return ids
+            after = page[-1]
+        return ids
+
     def list(
         self,
         *,
@@ -238,41 +286,25 @@ class CheckpointStore:
         limit: int | None = 1000,
         marker: str | None = None,
         sort: str = "desc",
+        marker_time: float | None = None,
     ) -> list[str]:
         """Checkpoint ids, newest first by default ('asc' for oldest first), created in
         [start, end), after the checkpoint `marker`, at most `limit`. One index listing of about
         `limit` keys: the cost follows the page size, not the bank's size."""
-        if sort not in ("asc", "desc"):
-            raise ValueError(f"sort must be 'asc' or 'desc', not {sort!r}")
-        newest = sort == "desc"
-        scope = indices.choose_scope(provider_id, project_id, plan_id)
-        prefix = scope.prefix(newest)
-        start_us = indices.micros(s) if (s := _as_unix(start)) is not None else None
-        end_us = indices.micros(e) if (e := _as_unix(end)) is not None else None
-        after: str | None = None
-        if marker:
-            marked = self.get(marker)
-            after = prefix + indices.entry_name(indices.micros(marked.created_at), marker, newest)
-        # Where the date range starts in this direction ('~' sorts after every id character).
-        if newest and end_us is not None:
-            after = max(after or "", prefix + indices.time_key(end_us, True) + "~")
-        if not newest and start_us:
-            after = max(after or "", prefix + indices.time_key(start_us - 1, False) + "~")
-        ids: list[str] = []
-        while limit is None or len(ids) < limit:
-            want = None if limit is None else limit - len(ids)
-            page = self.backend.list(prefix, start_after=after, limit=want)
-            for key in page:
-                stamp, checkpoint_id = indices.parse_entry(key[len(prefix) :], newest)
-                if newest and start_us is not None and stamp < start_us:
-                    return ids
-                if not newest and end_us is not None and stamp >= end_us:
-                    return ids
-                ids.append(checkpoint_id)
-            if not page or (want is not None and len(page) < want):
-                return ids
-            after = page[-1]
-        return ids
+        return [
+            checkpoint_id
+            for _, checkpoint_id in self.list_entries(
+                provider_id=provider_id,
+                project_id=project_id,
+                plan_id=plan_id,
+                start=start,
+                end=end,
+                limit=limit,
+                marker=marker,
+                sort=sort,
+                marker_time=marker_time,
+            )
+        ]
 
     # -- sections, streams, pending references -------------------------------------------------
     def objects(self, checkpoint_id: str, section: str, *, read_only: bool = False) -> Section:

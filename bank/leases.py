@@ -97,8 +97,10 @@ class LeaseManager:
                 current = self.read(name)
                 if current is None:
                     raise LeaseHeld(name, "<unknown>", expires) from None
-        if current.expires_at > self._clock():
+        if current.expires_at > self._clock() and current.holder != holder:
             raise LeaseHeld(name, current.holder, current.expires_at)
+        # Expired, or ours already (the same holder reopening the bank, e.g. with new
+        # credentials): take it over by compare-and-swap.
         body = self._body(name, holder, expires, current.renewals + 1)
         try:
             etag = self._backend.put(key, body, if_match=current.etag)
@@ -107,7 +109,8 @@ class LeaseManager:
             raise LeaseHeld(
                 name, winner.holder if winner else "<unknown>", winner.expires_at if winner else 0
             ) from None
-        log.info("lease %s taken over from expired holder %s", name, current.holder)
+        if current.holder != holder:
+            log.info("lease %s taken over from expired holder %s", name, current.holder)
         return Lease(name, holder, expires, ttl, etag, current.renewals + 1)
 
     def renew(self, lease: Lease) -> Lease:

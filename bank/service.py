@@ -80,9 +80,10 @@ def _denied(message: str) -> RpcError:
 
 class BankServicer(bank_pb2_grpc.BankServiceServicer):
     def __init__(self, banks: Mapping[str, Bank], verifier: SectionTokenVerifier) -> None:
-        self._banks = dict(banks)
+        # Kept, not copied: the protection service adds banks (projects' accounts) while serving.
+        self._banks = banks
         self._verifier = verifier
-        self._recent: dict[str, _Recent] = {name: _Recent() for name in self._banks}
+        self._recent: dict[str, _Recent] = {}
         self._section_hashes: OrderedDict[tuple[str, str, str], frozenset[str]] = OrderedDict()
 
     # -- plumbing --------------------------------------------------------------------------
@@ -102,6 +103,9 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
                 "for this operation; writes are only allowed while protecting"
             )
         return grant, bank
+
+    def _recent_of(self, bank_name: str) -> _Recent:
+        return self._recent.setdefault(bank_name, _Recent())
 
     @staticmethod
     def _objects(grant: SectionGrant, bank: Bank) -> Section:
@@ -233,7 +237,7 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
                 # Registered before looking, so a concurrent GC keeps what we find (gc.py).
                 await asyncio.to_thread(bank.register_pending, grant.checkpoint_id, hashes)
             refresh = bank.clock() - bank.gc_grace / 2
-            recent = self._recent[grant.bank]
+            recent = self._recent_of(grant.bank)
 
             def lookup() -> list[str]:
                 unique = list(dict.fromkeys(hashes))
@@ -289,7 +293,7 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
                 async for message in request_iterator:
                     if bank is None:
                         grant, bank = self._open(message.section, write=True)
-                        recent = self._recent[grant.bank]
+                        recent = self._recent_of(grant.bank)
                     chunk = message.chunk
                     if not is_chunk_hash(chunk.hash):
                         raise invalid_argument(
@@ -334,7 +338,7 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
             grant, bank = self._open(request.section, write=True)
             self._check_hashes([ref.hash for ref in request.chunks], "chunks")
             refs = [ChunkRef(ref.hash, ref.size) for ref in request.chunks]
-            recent = self._recent[grant.bank]
+            recent = self._recent_of(grant.bank)
             manifest = await asyncio.to_thread(
                 bank.commit_stream,
                 grant.checkpoint_id,

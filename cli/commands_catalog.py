@@ -6,7 +6,7 @@ from typing import Any
 
 from google.protobuf import field_mask_pb2, json_format, struct_pb2
 
-from smaug.cli import output
+from smaug.cli import commands_accounts, output
 from smaug.cli.client import USAGE, CliError
 from smaug.cli.common import Context, command, group, parse_value
 from smaug.v1 import common_pb2, protectables_pb2, providers_pb2, tenancy_pb2, tenancy_pb2_grpc
@@ -42,6 +42,7 @@ def register(sub: Any) -> None:
         access, "delete", "remove a project's entry (the default applies)", access_delete_cmd
     )
     access_delete.add_argument("project", help='project id, or "*" for the default entry')
+    commands_accounts.register(providers)
 
     protectables = group(
         sub, "protectable", "protectable resource types and their instances", ["protectables"]
@@ -174,6 +175,12 @@ def provider_show(ctx: Context) -> int:
             ("Name", provider.name),
             ("Description", provider.description or "-"),
             ("Bank", provider.bank_type),
+            (
+                "Bank accounts",
+                "required: each project needs its own"
+                if provider.bank_accounts_required
+                else "optional: projects without one use the shared bank",
+            ),
         ]
     )
     out.section("Resource types")

@@ -41,6 +41,9 @@ class PluginConfig:
     settings: dict[str, Any] = field(default_factory=dict)
 
 
+ACCOUNT_MODES = ("optional", "required")
+
+
 @dataclass(frozen=True)
 class ProviderConfig:
     """A provider: a named set of plugins plus one bank."""
@@ -50,6 +53,16 @@ class ProviderConfig:
     description: str
     bank: dict[str, Any]
     plugins: tuple[PluginConfig, ...]
+    # Per-project bank accounts (assigned through BankAccountService): "optional" lets projects
+    # without one use the provider's shared bank; "required" refuses them (the shared bank is
+    # then never opened, and its settings are only the defaults of the accounts).
+    accounts: str = "optional"
+    # Directories under which filesystem accounts may live.
+    account_roots: tuple[str, ...] = ()
+
+    @property
+    def accounts_required(self) -> bool:
+        return self.accounts == "required"
 
 
 @dataclass(frozen=True)
@@ -258,13 +271,37 @@ def _provider(raw: Any, path: str) -> ProviderConfig:
     plugins = raw.get("plugins") or []
     if not isinstance(plugins, list):
         raise ConfigError(f"{path}.plugins must be a list")
+    accounts = raw.get("accounts") or "optional"
+    if accounts not in ACCOUNT_MODES:
+        raise ConfigError(
+            f"{path}.accounts must be optional (projects without a bank account use the shared "
+            f"bank) or required (they cannot protect), got {accounts!r}"
+        )
     return ProviderConfig(
         id=_require_str(raw, path, "id"),
         name=_require_str(raw, path, "name"),
         description=str(raw.get("description") or ""),
         bank=dict(bank),
         plugins=tuple(_plugin(p, f"{path}.plugins[{i}]") for i, p in enumerate(plugins)),
+        accounts=accounts,
+        account_roots=_account_roots(raw, path, bank),
     )
+
+
+def _account_roots(raw: dict[str, Any], path: str, bank: dict[str, Any]) -> tuple[str, ...]:
+    """Where filesystem accounts may live: ``account_roots``, else the directory ``accounts``
+    beside the shared bank's."""
+    roots = raw.get("account_roots")
+    if roots is None:
+        shared = bank.get("path")
+        if bank.get("backend") != "filesystem" or not shared:
+            return ()
+        return (str(Path(str(shared)).parent / "accounts"),)
+    if not isinstance(roots, list) or not all(
+        isinstance(r, str) and r.startswith("/") for r in roots
+    ):
+        raise ConfigError(f"{path}.account_roots must be a list of absolute directories")
+    return tuple(os.path.normpath(r) for r in roots)
 
 
 def _section_secret(configured: str, data_dir: Path) -> str:

@@ -34,7 +34,7 @@ var nativeCollections = map[string]bool{
 	"plans": true, "providers": true, "protectables": true, "restores": true,
 	"verifications": true, "triggers": true, "scheduled_operations": true,
 	"operation_logs": true, "quotas": true, "quota_classes": true, "quota_defaults": true,
-	"services": true, "provider_access": true,
+	"services": true, "provider_access": true, "bank_accounts": true,
 }
 
 var allowedMethods = map[string]bool{
@@ -79,6 +79,7 @@ func NewHandler(ctx context.Context, conn *grpc.ClientConn) (http.Handler, error
 		smaugv1.RegisterQuotaServiceHandler,
 		smaugv1.RegisterServiceRegistryServiceHandler,
 		smaugv1.RegisterProviderAccessServiceHandler,
+		smaugv1.RegisterBankAccountServiceHandler,
 	} {
 		if err := register(ctx, native, conn); err != nil {
 			return nil, err

@@ -11,6 +11,7 @@ import grpc
 
 from smaug.api.admin import QuotaService, ServiceRegistryService
 from smaug.api.auth import Authenticator
+from smaug.api.bank_accounts import BankAccountService
 from smaug.api.core import ApiContext, ProviderLookup, Settings
 from smaug.api.forward import Forwarder
 from smaug.api.karbor_face import KarborFace
@@ -27,6 +28,7 @@ from smaug.mesh.server import MeshServer
 from smaug.store import identities
 from smaug.store.db import Store
 from smaug.v1 import (
+    bank_accounts_pb2_grpc,
     checkpoints_pb2_grpc,
     operation_logs_pb2_grpc,
     plans_pb2_grpc,
@@ -92,6 +94,7 @@ def build(
         (quotas_pb2_grpc, "QuotaService", QuotaService(ctx)),
         (services_pb2_grpc, "ServiceRegistryService", ServiceRegistryService(ctx)),
         (tenancy_pb2_grpc, "ProviderAccessService", ProviderAccessService(ctx)),
+        (bank_accounts_pb2_grpc, "BankAccountService", BankAccountService(ctx)),
     ]
     for module, name, servicer in registrations:
         add = getattr(module, f"add_{name}Servicer_to_server")

@@ -9,8 +9,10 @@ from typing import Any
 import grpc
 from google.protobuf import json_format
 
+from smaug.bank.errors import CheckpointNotFound
 from smaug.mesh.errors import RpcError, invalid_argument, not_found
 from smaug.mesh.identity import Identity
+from smaug.protection.accounts import AccountBank
 from smaug.protection.checkpoints import CheckpointEngine
 from smaug.protection.providers import ProviderRegistry
 from smaug.v1 import checkpoints_pb2, checkpoints_pb2_grpc
@@ -28,6 +30,7 @@ class CheckpointServicer(checkpoints_pb2_grpc.CheckpointServiceServicer):
     ) -> None:
         self._registry = registry
         self._engine = engine
+        self._accounts = engine.accounts
         self._authenticate = authenticate
 
     async def CreateCheckpoint(
@@ -61,11 +64,10 @@ class CheckpointServicer(checkpoints_pb2_grpc.CheckpointServiceServicer):
     ) -> checkpoints_pb2.GetCheckpointResponse:
         identity = self._authenticate(context)
         provider = self._registry.get(request.provider_id)
-        bank = await provider.bank()
-        meta = await self._engine.meta(bank, request.checkpoint_id)
+        handle, meta = await self._engine.locate(provider, identity, request.checkpoint_id)
         self._engine.owned(meta, identity)
         return checkpoints_pb2.GetCheckpointResponse(
-            checkpoint=await self._engine.to_proto(bank, meta)
+            checkpoint=await self._engine.to_proto(handle.bank, meta)
         )
 
     async def ListCheckpoints(
@@ -94,27 +96,54 @@ class CheckpointServicer(checkpoints_pb2_grpc.CheckpointServiceServicer):
                 "end_time must be after start_time", {"end_time": "later than start_time"}
             )
         size = min(request.page_size or DEFAULT_PAGE, MAX_PAGE)
-        bank = await provider.bank()
+        # The caller's own bank; for admins listing every project, every bank of the provider.
+        if request.all_projects:
+            handles = await self._accounts.every(provider)
+        else:
+            own = await self._accounts.of(provider, identity.project_id)
+            handles = [] if own is None else [own]
+        marker_time = None
         if request.page_token:
-            await self._engine.meta(bank, request.page_token)
-        ids = await asyncio.to_thread(
-            bank.checkpoints.list,
-            provider_id=provider.id,
-            project_id=None if request.all_projects else identity.project_id,
-            plan_id=request.plan_id or None,
-            start=start,
-            end=end,
-            limit=size + 1,
-            marker=request.page_token or None,
-            sort="asc" if order == "create_time asc" else "desc",
-        )
+            marker_time = await self._marker_time(handles, request.page_token)
+        descending = order != "create_time asc"
+        found: list[tuple[int, str, AccountBank]] = []
+        for handle in handles:
+            entries = await asyncio.to_thread(
+                handle.bank.checkpoints.list_entries,
+                provider_id=provider.id,
+                project_id=None if request.all_projects else identity.project_id,
+                plan_id=request.plan_id or None,
+                start=start,
+                end=end,
+                limit=size + 1,
+                marker=request.page_token or None,
+                marker_time=marker_time,
+                sort="desc" if descending else "asc",
+            )
+            found.extend((stamp, checkpoint_id, handle) for stamp, checkpoint_id in entries)
+        # Merged in each bank's own order: by time, then id in both directions.
+        found.sort(key=lambda e: (-e[0] if descending else e[0], e[1]))
         response = checkpoints_pb2.ListCheckpointsResponse()
-        for checkpoint_id in ids[:size]:
-            meta = await asyncio.to_thread(bank.checkpoints.get, checkpoint_id)
-            response.checkpoints.append(await self._engine.to_proto(bank, meta))
-        if len(ids) > size:
-            response.next_page_token = ids[size - 1]
+        for _, checkpoint_id, handle in found[:size]:
+            try:
+                meta = await asyncio.to_thread(handle.bank.checkpoints.get, checkpoint_id)
+            except CheckpointNotFound:
+                continue  # deleted since it was listed
+            response.checkpoints.append(await self._engine.to_proto(handle.bank, meta))
+        if len(found) > size:
+            response.next_page_token = found[size - 1][1]
         return response
+
+    async def _marker_time(self, handles: list[AccountBank], marker: str) -> float:
+        """The creation time of the page token's checkpoint, wherever it is kept."""
+        self._engine.check_id(marker, "page_token")
+        for handle in handles:
+            try:
+                meta = await asyncio.to_thread(handle.bank.checkpoints.get, marker)
+            except CheckpointNotFound:
+                continue
+            return meta.created_at
+        raise not_found("checkpoint", marker)
 
     async def DeleteCheckpoint(
         self, request: checkpoints_pb2.DeleteCheckpointRequest, context: Any

@@ -8,6 +8,10 @@ A checkpoint's live state (per-resource status, progress, reason) is the bank ob
 ``checkpoints/<id>/state``, written as the flow runs, so any replica can answer Get and Watch.
 Every in-flight checkpoint has a marker ``inflight/<id>`` naming its owner's lease; a surviving
 service fails the checkpoints whose owner's lease expired (see ``reap``).
+
+A checkpoint lives in the bank of its project's account on the provider (or the provider's shared
+bank, see ``smaug.protection.accounts``): operations by id look only there, except for admins,
+who find a checkpoint in any account of the provider (``locate``).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from smaug.mesh.identity import Identity
 from smaug.plugin.v1 import plugin_pb2
 from smaug.protection import cancellation
 from smaug.protection import graph as graph_module
+from smaug.protection.accounts import AccountBank, BankAccounts
 from smaug.protection.graph import Node, ResourceGraph
 from smaug.protection.operations import OperationRun, execute
 from smaug.protection.plugin_host import PluginStartError
@@ -161,12 +166,14 @@ class CheckpointEngine:
         registry: ProviderRegistry,
         records: Records,
         owner: str,
-        section_for: Callable[[Provider, str, Node, bool], plugin_pb2.BankSection],
+        section_for: Callable[[AccountBank, str, Node, bool], plugin_pb2.BankSection],
+        accounts: BankAccounts,
         hook_timeout: float = 6 * 3600.0,
         concurrency: int = 8,
     ) -> None:
         self.registry = registry
         self.records = records
+        self.accounts = accounts
         self.owner = owner
         self.section_for = section_for
         self.hook_timeout = hook_timeout
@@ -174,18 +181,48 @@ class CheckpointEngine:
         self.tasks: dict[str, asyncio.Task[None]] = {}
 
     # -- reading ---------------------------------------------------------------------------------
-    async def meta(self, bank: Bank, checkpoint_id: str) -> CheckpointMeta:
+    @staticmethod
+    def check_id(checkpoint_id: str, field: str = "checkpoint_id") -> None:
         try:
             uuid.UUID(checkpoint_id)
         except ValueError:
             raise invalid_argument(
                 f"checkpoint id {checkpoint_id!r} is not a UUID",
-                {"checkpoint_id": "must be a checkpoint UUID"},
+                {field: "must be a checkpoint UUID"},
             ) from None
+
+    async def meta(self, bank: Bank, checkpoint_id: str) -> CheckpointMeta:
+        self.check_id(checkpoint_id)
         try:
             return await asyncio.to_thread(bank.checkpoints.get, checkpoint_id)
         except CheckpointNotFound:
             raise not_found("checkpoint", checkpoint_id) from None
+
+    async def locate(
+        self, provider: Provider, identity: Identity, checkpoint_id: str
+    ) -> tuple[AccountBank, CheckpointMeta]:
+        """The checkpoint and the bank holding it: the caller's own (account or shared) bank,
+        and for admins every bank of the provider. NOT_FOUND elsewhere."""
+        self.check_id(checkpoint_id)
+        own = await self.accounts.of(provider, identity.project_id)
+        searched: set[str] = set()
+        if own is not None:
+            searched.add(own.key)
+            try:
+                return own, await asyncio.to_thread(own.bank.checkpoints.get, checkpoint_id)
+            except CheckpointNotFound:
+                pass
+        if identity.is_admin:
+            for handle in await self.accounts.every(provider):
+                if handle.key in searched:
+                    continue
+                try:
+                    return handle, await asyncio.to_thread(
+                        handle.bank.checkpoints.get, checkpoint_id
+                    )
+                except CheckpointNotFound:
+                    continue
+        raise not_found("checkpoint", checkpoint_id)
 
     async def state(self, bank: Bank, checkpoint_id: str) -> dict[str, Any]:
         try:
@@ -279,8 +316,11 @@ class CheckpointEngine:
     ) -> checkpoints_pb2.Checkpoint:
         """Start protecting ``plan``. With a client ``request_id`` the checkpoint id is derived
         from it, and the bank's create-if-absent makes a retry (from any replica, even racing the
-        first call) return the first checkpoint instead of making a second."""
-        bank = await provider.bank()
+        first call) return the first checkpoint instead of making a second. The checkpoint goes
+        to the project's account (FAILED_PRECONDITION when the provider requires one and the
+        project has none)."""
+        handle = await self.accounts.to_write(provider, identity.project_id)
+        bank = handle.bank
         if request_id:
             checkpoint_id = str(
                 uuid.uuid5(REQUEST_NAMESPACE, f"{identity.project_id}/{request_id}")
@@ -296,7 +336,7 @@ class CheckpointEngine:
         # From here the checkpoint exists: the caller going away (cancelling this call) must not
         # stop half-way and leave it protecting with no flow, so the start runs shielded.
         meta = await asyncio.shield(
-            self._start_protect(identity, provider, bank, plan, extra_info, checkpoint_id, graph)
+            self._start_protect(identity, provider, handle, plan, extra_info, checkpoint_id, graph)
         )
         return await self.to_proto(bank, meta)
 
@@ -304,12 +344,13 @@ class CheckpointEngine:
         self,
         identity: Identity,
         provider: Provider,
-        bank: Bank,
+        handle: AccountBank,
         plan: checkpoints_pb2.ProtectionPlan,
         extra_info: dict[str, Any],
         checkpoint_id: str,
         graph: ResourceGraph,
     ) -> CheckpointMeta:
+        bank = handle.bank
         plan_summary = json_format.MessageToDict(plan, preserving_proto_field_name=False)
         await asyncio.to_thread(
             bank.backend.put, INFLIGHT_PREFIX + checkpoint_id, self.owner.encode()
@@ -348,7 +389,7 @@ class CheckpointEngine:
             self._run(
                 identity,
                 provider,
-                bank,
+                handle,
                 meta,
                 graph,
                 "protect",
@@ -370,7 +411,7 @@ class CheckpointEngine:
         self,
         identity: Identity,
         provider: Provider,
-        bank: Bank,
+        handle: AccountBank,
         meta: CheckpointMeta,
         graph: ResourceGraph,
         operation: str,
@@ -380,15 +421,17 @@ class CheckpointEngine:
         success: str,
         failure: str,
         from_status: str,
-        source: tuple[Provider, CheckpointMeta] | None = None,
+        source: tuple[AccountBank, CheckpointMeta] | None = None,
     ) -> None:
-        """Run ``operation`` and move ``meta`` (in ``bank``) from ``from_status`` to ``success``
-        or ``failure``. A copy reads ``source`` and writes ``meta``, its new checkpoint."""
+        """Run ``operation`` and move ``meta`` (in ``handle``'s bank) from ``from_status`` to
+        ``success`` or ``failure``. A copy reads ``source`` and writes ``meta``, its new
+        checkpoint."""
+        bank = handle.bank
         if source is None:
             read_only = operation not in ("protect", "delete")
-            hooks_on, hooks_provider = meta, provider
+            hooks_on, hooks_bank = meta, handle
         else:
-            read_only, (hooks_provider, hooks_on) = True, source
+            read_only, (hooks_bank, hooks_on) = True, source
         run = OperationRun(
             operation=operation,
             graph=graph,
@@ -396,13 +439,13 @@ class CheckpointEngine:
             parameters=parameters,
             context=call_context(identity),
             operation_id=meta.id,
-            section_for=lambda node: self.section_for(hooks_provider, hooks_on.id, node, read_only),
+            section_for=lambda node: self.section_for(hooks_bank, hooks_on.id, node, read_only),
             hook_timeout=self.hook_timeout,
             concurrency=self.concurrency,
         )
         if source is not None:
             run.copy_checkpoint = checkpoint_ref(meta)
-            run.copy_section_for = lambda node: self.section_for(provider, meta.id, node, False)
+            run.copy_section_for = lambda node: self.section_for(handle, meta.id, node, False)
 
         async def save_state(reason: str = "") -> None:
             body = {
@@ -450,8 +493,8 @@ class CheckpointEngine:
         self, identity: Identity, provider: Provider, checkpoint_id: str
     ) -> checkpoints_pb2.Checkpoint:
         """Ask whichever replica runs the checkpoint's operation to stop it."""
-        bank = await provider.bank()
-        meta = await self.meta(bank, checkpoint_id)
+        handle, meta = await self.locate(provider, identity, checkpoint_id)
+        bank = handle.bank
         self.owned(meta, identity)
         if meta.status not in RUNNING_CHECKPOINT:
             raise failed_precondition(
@@ -472,8 +515,17 @@ class CheckpointEngine:
         parameters: dict[str, dict[str, Any]],
     ) -> list[tuple[str, str]]:
         """Copy every available checkpoint of the plan that has no copy yet into a new
-        checkpoint of ``destination`` (wait_copying -> copying -> available | error)."""
-        source_bank, target_bank = await source.bank(), await destination.bank()
+        checkpoint of ``destination`` (wait_copying -> copying -> available | error), reading
+        the project's account on ``source`` and writing its account on ``destination``."""
+        source_handle = await self.accounts.of(source, identity.project_id)
+        if source_handle is None:
+            raise failed_precondition(
+                f"plan {plan.id} has not been protected; there is nothing to copy",
+                subject=f"plan/{plan.id}",
+                kind="NO_CHECKPOINTS",
+            )
+        target = await self.accounts.to_write(destination, identity.project_id)
+        source_bank, target_bank = source_handle.bank, target.bank
         ids = await asyncio.to_thread(
             source_bank.checkpoints.list,
             provider_id=source.id,
@@ -506,7 +558,7 @@ class CheckpointEngine:
             await asyncio.to_thread(
                 target_bank.backend.put, INFLIGHT_PREFIX + copy_id, self.owner.encode()
             )
-            target = await asyncio.to_thread(
+            copy_meta = await asyncio.to_thread(
                 target_bank.checkpoints.create,
                 project_id=meta.project_id,
                 provider_id=destination.id,
@@ -524,7 +576,7 @@ class CheckpointEngine:
                 plan_id=plan.id,
                 provider_id=destination.id,
             )
-            target = await asyncio.to_thread(
+            copy_meta = await asyncio.to_thread(
                 target_bank.checkpoints.update,
                 copy_id,
                 status="copying",
@@ -535,8 +587,8 @@ class CheckpointEngine:
                 self._run(
                     identity,
                     destination,
-                    target_bank,
                     target,
+                    copy_meta,
                     stored_graph(meta),
                     "copy",
                     parameters,
@@ -544,7 +596,7 @@ class CheckpointEngine:
                     success="available",
                     failure="error",
                     from_status="copying",
-                    source=(source, meta),
+                    source=(source_handle, meta),
                 ),
             )
             pairs.append((meta.id, copy_id))
@@ -571,8 +623,8 @@ class CheckpointEngine:
     async def delete(
         self, identity: Identity, provider: Provider, checkpoint_id: str
     ) -> checkpoints_pb2.Checkpoint:
-        bank = await provider.bank()
-        meta = await self.meta(bank, checkpoint_id)
+        handle, meta = await self.locate(provider, identity, checkpoint_id)
+        bank = handle.bank
         self.owned(meta, identity)
         if meta.status not in ("available", "error"):
             raise failed_precondition(
@@ -614,7 +666,7 @@ class CheckpointEngine:
                 self._run(
                     identity,
                     provider,
-                    bank,
+                    handle,
                     updated,
                     graph,
                     "delete",
@@ -639,8 +691,8 @@ class CheckpointEngine:
                 "a checkpoint can be reset only to AVAILABLE or ERROR",
                 {"status": "CHECKPOINT_STATUS_AVAILABLE or CHECKPOINT_STATUS_ERROR"},
             )
-        bank = await provider.bank()
-        meta = await self.meta(bank, checkpoint_id)
+        handle, meta = await self.locate(provider, identity, checkpoint_id)
+        bank = handle.bank
         self.owned(meta, identity)
         if meta.status not in RESETTABLE_FROM:
             raise failed_precondition(
@@ -658,8 +710,8 @@ class CheckpointEngine:
     async def watch(
         self, identity: Identity, provider: Provider, checkpoint_id: str
     ) -> AsyncIterator[checkpoints_pb2.WatchCheckpointResponse]:
-        bank = await provider.bank()
-        meta = await self.meta(bank, checkpoint_id)
+        handle, meta = await self.locate(provider, identity, checkpoint_id)
+        bank = handle.bank
         self.owned(meta, identity)
         last: bytes = b""
         last_sent = 0.0
@@ -688,8 +740,14 @@ class CheckpointEngine:
 
     # -- failing the checkpoints of services that died -------------------------------------------
     async def reap(self, provider: Provider) -> list[str]:
-        """Fail every in-flight checkpoint of this provider whose owner's lease expired."""
-        bank = await provider.bank()
+        """Fail every in-flight checkpoint of this provider, in its shared bank and in every
+        account, whose owner's lease expired."""
+        failed: list[str] = []
+        for handle in await self.accounts.every(provider):
+            failed.extend(await self._reap_bank(handle.bank))
+        return failed
+
+    async def _reap_bank(self, bank: Bank) -> list[str]:
         failed: list[str] = []
         keys = await asyncio.to_thread(bank.backend.list, INFLIGHT_PREFIX, limit=1000)
         for key in keys:

@@ -14,13 +14,13 @@ from typing import Any
 import grpc
 from google.protobuf import json_format, timestamp_pb2
 
-from smaug.bank.bank import Bank
 from smaug.bank.checkpoints import CheckpointMeta
 from smaug.mesh.errors import RpcError, failed_precondition, invalid_argument, not_found
 from smaug.mesh.identity import Identity
 from smaug.mesh.parameters import violations as schema_violations
 from smaug.plugin.v1 import plugin_pb2
 from smaug.protection import cancellation
+from smaug.protection.accounts import AccountBank
 from smaug.protection.checkpoints import CheckpointEngine, timestamp
 from smaug.protection.graph import ResourceGraph
 from smaug.protection.operations import OperationRun, execute
@@ -99,8 +99,7 @@ class JobEngine:
         restore_target: str = "",
     ) -> Job:
         provider = self.registry.get(provider_id)
-        bank = await provider.bank()
-        meta = await self.checkpoints.meta(bank, checkpoint_id)
+        handle, meta = await self.checkpoints.locate(provider, identity, checkpoint_id)
         self.checkpoints.owned(meta, identity)
         if meta.status != "available":
             raise failed_precondition(
@@ -114,7 +113,9 @@ class JobEngine:
         # restore or verification running forever on paper.
         return await asyncio.shield(
             asyncio.ensure_future(
-                self._launch(operation, identity, provider, bank, meta, parameters, restore_target)
+                self._launch(
+                    operation, identity, provider, handle, meta, parameters, restore_target
+                )
             )
         )
 
@@ -123,12 +124,13 @@ class JobEngine:
         operation: str,
         identity: Identity,
         provider: Provider,
-        bank: Bank,
+        handle: AccountBank,
         meta: CheckpointMeta,
         parameters: dict[str, dict[str, Any]],
         restore_target: str,
     ) -> Job:
         checkpoint_id = meta.id
+        bank = handle.bank
         graph_message = resources_pb2.ResourceGraph()
         json_format.Parse(meta.resource_graph or "{}", graph_message)
         graph = ResourceGraph.from_proto(graph_message)
@@ -162,7 +164,7 @@ class JobEngine:
             parameters=parameters,
             context=call_context(identity),
             operation_id=job_id,
-            section_for=lambda node: self.checkpoints.section_for(provider, meta.id, node, True),
+            section_for=lambda node: self.checkpoints.section_for(handle, meta.id, node, True),
             restore_target=restore_target,
             hook_timeout=self.checkpoints.hook_timeout,
             concurrency=self.checkpoints.concurrency,
@@ -248,8 +250,13 @@ class JobEngine:
                 subject=f"{kind}/{job_id}",
                 kind="OPERATION_FINISHED",
             )
-        bank = await self.registry.get(job.provider_id).bank()
-        await cancellation.request(bank, job_id, identity.user_id or identity.project_id)
+        # The marker goes to the bank the job reads: the one holding its checkpoint.
+        provider = self.registry.get(job.provider_id)
+        try:
+            handle, _ = await self.checkpoints.locate(provider, identity, job.checkpoint_id)
+        except RpcError:
+            handle = await self.checkpoints.accounts.to_write(provider, job.project_id)
+        await cancellation.request(handle.bank, job_id, identity.user_id or identity.project_id)
         return job
 
     async def watch(self, kind: str, job_id: str, identity: Identity) -> AsyncIterator[Job]:

@@ -38,6 +38,10 @@ class Provider:
         return self.config.id
 
     async def bank(self) -> Bank:
+        """The provider's shared bank; never opened when every project needs its own account
+        (see smaug.protection.accounts)."""
+        if self.config.accounts_required:
+            raise RuntimeError(f"provider {self.id} requires bank accounts; it has no shared bank")
         async with self._bank_lock:
             if self._bank is None:
                 settings = {"name": self.config.name, **self.config.bank}
@@ -65,6 +69,7 @@ class Provider:
             name=self.config.name,
             description=self.config.description,
             bank_type=str(self.config.bank.get("backend", "")),
+            bank_accounts_required=self.config.accounts_required,
         )
         for resource_type, (handle, info) in sorted(self.type_infos().items()):
             provider.resource_types.add(

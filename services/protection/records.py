@@ -1,5 +1,6 @@
 """What the protection service needs from the SQL store, as one narrow interface: plans to
-protect, operation logs, and the restore and verification rows it drives.
+protect, operation logs, the restore and verification rows it drives, and projects' bank
+accounts.
 
 The flows depend on this protocol, not on the store's tables; ``StoreRecords`` implements it
 over smaug.store.
@@ -14,7 +15,9 @@ from typing import Any, Protocol, TypeVar
 from google.protobuf import json_format
 from sqlalchemy.orm import Session
 
+from smaug.store import accounts as store_accounts
 from smaug.store import records as store
+from smaug.store.accounts import Account
 from smaug.store.db import Store
 from smaug.v1 import (
     checkpoints_pb2,
@@ -68,6 +71,14 @@ class Records(Protocol):
     ) -> None: ...
 
     async def get_job(self, kind: str, job_id: str, project_id: str | None) -> Job | None: ...
+
+    async def account(self, provider_id: str, project_id: str) -> Account | None: ...
+
+    async def accounts(self, provider_id: str | None = None) -> list[Account]: ...
+
+    async def put_account(self, account: Account) -> Account: ...
+
+    async def delete_account(self, provider_id: str, project_id: str) -> bool: ...
 
 
 class StoreRecords:
@@ -218,3 +229,17 @@ class StoreRecords:
             return message
 
         return await self._read(load)
+
+    async def account(self, provider_id: str, project_id: str) -> Account | None:
+        return await self._read(lambda s: store_accounts.get_account(s, provider_id, project_id))
+
+    async def accounts(self, provider_id: str | None = None) -> list[Account]:
+        return await self._read(lambda s: store_accounts.list_accounts(s, provider_id=provider_id))
+
+    async def put_account(self, account: Account) -> Account:
+        return await self._write(lambda s: store_accounts.put_account(s, account))
+
+    async def delete_account(self, provider_id: str, project_id: str) -> bool:
+        return await self._write(
+            lambda s: store_accounts.delete_account(s, provider_id, project_id)
+        )

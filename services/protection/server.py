@@ -1,6 +1,7 @@
-"""Runs the protection process: launches the providers' plugins, opens their banks, holds a
-lease in each bank, fails checkpoints orphaned by services that died, and serves the
-providers, protectables, checkpoints, restores, verifications and the Bank service."""
+"""Runs the protection process: launches the providers' plugins, opens their banks and
+projects' bank accounts, holds a lease in each, fails checkpoints orphaned by services that
+died, and serves the providers, protectables, checkpoints, restores, verifications, bank
+accounts (set and delete) and the Bank service."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import uuid
 from typing import Any
 
 from smaug.bank.checkpoints import resource_section
-from smaug.bank.leases import LeaseKeeper
 from smaug.bank.service import BankServicer
 from smaug.bank.tokens import SectionTokenVerifier
 from smaug.bank.v1 import bank_pb2, bank_pb2_grpc
@@ -20,17 +20,21 @@ from smaug.deploy.config import Config, PluginConfig
 from smaug.mesh import identity as mesh_identity
 from smaug.mesh.server import MeshServer
 from smaug.plugin.v1 import plugin_pb2
+from smaug.protection.account_service import BankAccountServicer
+from smaug.protection.accounts import AccountBank, BankAccounts, SecretBox
 from smaug.protection.checkpoint_service import CheckpointServicer
 from smaug.protection.checkpoints import CheckpointEngine
 from smaug.protection.graph import Node
 from smaug.protection.jobs import JobEngine, RestoreServicer, VerificationServicer
 from smaug.protection.plugin_host import PluginHost
 from smaug.protection.protectables import ProtectableServicer
-from smaug.protection.providers import Provider, ProviderRegistry, ProviderServicer
+from smaug.protection.providers import ProviderRegistry, ProviderServicer
 from smaug.protection.records import StoreRecords
 from smaug.store import records as store_records
 from smaug.store.db import Store
 from smaug.v1 import (
+    bank_accounts_pb2,
+    bank_accounts_pb2_grpc,
     checkpoints_pb2,
     checkpoints_pb2_grpc,
     protectables_pb2,
@@ -79,35 +83,27 @@ async def run(config: Config) -> None:
         raise
     registry = ProviderRegistry(config.providers, host)
     server.on_shutdown(registry.close)
-    banks = {provider.id: await provider.bank() for provider in registry.providers.values()}
     database = Store(config.api.database_url)
+    records = StoreRecords(database)
     secret = config.protection.section_secret
     verifier = SectionTokenVerifier(secret.encode())
     owner = f"protection-{socket.gethostname()}-{uuid.uuid4().hex[:12]}"
 
     settings = config.protection
-    keepers = [
-        LeaseKeeper(bank.leases, owner, owner, settings.lease_ttl_seconds)
-        for bank in banks.values()
-    ]
-    for keeper in keepers:
-        await keeper.start()
-
-    async def stop_leases() -> None:
-        for keeper in keepers:
-            await keeper.stop()
-
-    server.on_shutdown(stop_leases)
+    # Every bank (shared or an account's) holds our lease from the moment it is opened.
+    accounts = BankAccounts(registry, records, SecretBox(secret), owner, settings.lease_ttl_seconds)
+    server.on_shutdown(accounts.close)
+    await accounts.start()
 
     def authenticate(context: Any) -> mesh_identity.Identity:
         return mesh_identity.from_context(context.invocation_metadata(), secret)
 
     # The port is known only after binding; sections are issued after start, so read it late.
     def section_for(
-        provider: Provider, checkpoint_id: str, node: Node, read_only: bool
+        where: AccountBank, checkpoint_id: str, node: Node, read_only: bool
     ) -> plugin_pb2.BankSection:
         token = verifier.issue(
-            bank=provider.id,
+            bank=where.key,
             checkpoint_id=checkpoint_id,
             section=resource_section(node.type, node.id),
             read_only=read_only,
@@ -116,12 +112,12 @@ async def run(config: Config) -> None:
             address=advertised(server.bound_address), token=token, read_only=read_only
         )
 
-    records = StoreRecords(database)
     engine = CheckpointEngine(
         registry,
         records,
         owner,
         section_for,
+        accounts,
         hook_timeout=settings.hook_timeout_seconds,
         concurrency=settings.concurrency,
     )
@@ -159,7 +155,16 @@ async def run(config: Config) -> None:
     )
     server.add(
         _service(bank_pb2, "BankService"),
-        lambda s: bank_pb2_grpc.add_BankServiceServicer_to_server(BankServicer(banks, verifier), s),
+        # Reads accounts.banks live: account banks are opened while serving.
+        lambda s: bank_pb2_grpc.add_BankServiceServicer_to_server(
+            BankServicer(accounts.banks, verifier), s
+        ),
+    )
+    server.add(
+        _service(bank_accounts_pb2, "BankAccountService"),
+        lambda s: bank_accounts_pb2_grpc.add_BankAccountServiceServicer_to_server(
+            BankAccountServicer(accounts, authenticate), s
+        ),
     )
 
     async def maintain() -> None:

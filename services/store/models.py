@@ -337,3 +337,26 @@ class ProviderAccess(Base):
     # Sorted provider ids.
     provider_ids: Mapped[list[Any]] = mapped_column(sa.JSON)
     update_time: Mapped[datetime] = mapped_column(sa.DateTime)
+
+
+class BankAccount(Base):
+    """A project's own bank account on one provider's bank: where its checkpoints, indices and
+    chunks live, and with which credentials. Rows are written by the protection service (which
+    checks the location against the configuration and the banks) and read by every service."""
+
+    __tablename__ = "bank_accounts"
+
+    provider_id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    project_id: Mapped[str] = mapped_column(sa.String(255), primary_key=True, index=True)
+    # "s3" or "filesystem": the provider's bank backend.
+    backend: Mapped[str] = mapped_column(sa.String(32))
+    # s3: {"bucket", "prefix"}; filesystem: {"path"}.
+    location: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    # S3 access key id ("" for the provider's credentials).
+    access_key_id: Mapped[str] = mapped_column(sa.String(255), default="")
+    # The S3 secret, sealed under the mesh secret (never returned by the API); "" for none.
+    sealed_secret: Mapped[str] = mapped_column(sa.Text, default="")
+    # Chunk data is encrypted under the account's own key (derived from the provider's).
+    encrypted: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    create_time: Mapped[datetime] = mapped_column(sa.DateTime)
+    update_time: Mapped[datetime] = mapped_column(sa.DateTime)

@@ -40,6 +40,8 @@ FORWARDED_METHODS = {
     "CreateVerification",
     "WatchVerification",
     "CancelVerification",
+    "SetBankAccount",
+    "DeleteBankAccount",
 }
 
 TEXT = st.one_of(

@@ -20,6 +20,8 @@ import smaug.v1
 from smaug.store import identities
 from smaug.store.db import Store
 from smaug.v1 import (
+    bank_accounts_pb2,
+    bank_accounts_pb2_grpc,
     checkpoints_pb2,
     checkpoints_pb2_grpc,
     operation_logs_pb2,
@@ -78,6 +80,7 @@ class Caller:
         self.operations = scheduled_operations_pb2_grpc.ScheduledOperationServiceStub(channel)
         self.services = services_pb2_grpc.ServiceRegistryServiceStub(channel)
         self.access = tenancy_pb2_grpc.ProviderAccessServiceStub(channel)
+        self.accounts = bank_accounts_pb2_grpc.BankAccountServiceStub(channel)
         self.triggers = triggers_pb2_grpc.TriggerServiceStub(channel)
         self.verifications = verifications_pb2_grpc.VerificationServiceStub(channel)
 
@@ -530,6 +533,46 @@ def test_every_rpc_from_another_project_sees_nothing(tmp_path: Path) -> None:
                 lambda: bob.call(
                     bob.access.DeleteProviderAccess,
                     tenancy_pb2.DeleteProviderAccessRequest(project_id="project-a"),
+                ),
+                DENIED,
+            ),
+            # Bank accounts: admin only
+            "BankAccountService.GetBankAccount": (
+                lambda: bob.call(
+                    bob.accounts.GetBankAccount,
+                    bank_accounts_pb2.GetBankAccountRequest(
+                        provider_id=PROVIDER, project_id="project-a"
+                    ),
+                ),
+                DENIED,
+            ),
+            "BankAccountService.ListBankAccounts": (
+                lambda: bob.call(
+                    bob.accounts.ListBankAccounts, bank_accounts_pb2.ListBankAccountsRequest()
+                ),
+                DENIED,
+            ),
+            "BankAccountService.SetBankAccount": (
+                lambda: bob.call(
+                    bob.accounts.SetBankAccount,
+                    bank_accounts_pb2.SetBankAccountRequest(
+                        bank_account=bank_accounts_pb2.BankAccount(
+                            provider_id=PROVIDER,
+                            project_id="project-a",
+                            filesystem=bank_accounts_pb2.FilesystemBankAccount(
+                                path=str(tmp_path / "taken")
+                            ),
+                        )
+                    ),
+                ),
+                DENIED,
+            ),
+            "BankAccountService.DeleteBankAccount": (
+                lambda: bob.call(
+                    bob.accounts.DeleteBankAccount,
+                    bank_accounts_pb2.DeleteBankAccountRequest(
+                        provider_id=PROVIDER, project_id="project-a"
+                    ),
                 ),
                 DENIED,
             ),

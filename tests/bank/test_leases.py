@@ -47,6 +47,20 @@ def test_acquire_renew_release_expire(backend: Backend) -> None:
     assert not leases.is_alive("never-existed")
 
 
+def test_the_holder_may_acquire_its_live_lease_again(backend: Backend) -> None:
+    """A service reopening a bank (an account's new credentials) takes its own lease over."""
+    clock = Clock()
+    leases = LeaseManager(backend, "test", clock=clock)
+    first = leases.acquire("svc", "me", ttl=10)
+    again = leases.acquire("svc", "me", ttl=10)
+    assert again.renewals == 1 and again.etag != first.etag
+    with pytest.raises(LeaseLost):
+        leases.renew(first)  # the older handle is stale now
+    leases.renew(again)
+    with pytest.raises(LeaseHeld):
+        leases.acquire("svc", "them", ttl=10)
+
+
 def test_renew_after_takeover_is_refused_even_before_local_expiry(backend: Backend) -> None:
     clock = Clock()
     leases = LeaseManager(backend, "test", clock=clock)

@@ -516,3 +516,27 @@ def test_provider_access(cli: Cli) -> None:
     assert "no entry" in cli.ok("provider", "access", "show", "project-x")
     # The admin still sees every provider.
     assert "Mirror" in cli.ok("provider", "list")
+
+
+def test_bank_accounts(cli: Cli) -> None:
+    root = cli.mesh.data_dir.parent / "accounts"  # the default root beside the banks
+    assert "optional: projects without one use the shared bank" in cli.ok(
+        "provider", "show", "Mirror"
+    )
+    shown = cli.ok("provider", "account", "set", "Mirror", "project-y", "--path", str(root / "y"))
+    assert f"file://{root / 'y'}" in shown and "the provider's" in shown
+    listed = cli.json("provider", "account", "list", "--provider", "Mirror")["bank_accounts"]
+    assert [(a["project_id"], a["provider_id"], a["uri"]) for a in listed] == [
+        ("project-y", MIRROR, f"file://{root / 'y'}")
+    ]
+    assert "project-y" in cli.ok("provider", "account", "list")
+    assert cli.json("provider", "account", "show", MIRROR, "project-y")["filesystem"] == {
+        "path": str(root / "y")
+    }
+    outside = cli.run("provider", "account", "set", "Mirror", "project-y", "--path", "/srv/x")
+    assert outside.returncode == 1 and "account roots" in outside.stderr, outside.stderr
+    mixed = cli.run("provider", "account", "set", "Mirror", "p", "--path", "/a", "--prefix", "x")
+    assert mixed.returncode == 2 and "for S3" in mixed.stderr, mixed.stderr
+    cli.ok("provider", "account", "delete", "Mirror", "project-y")
+    gone = cli.run("provider", "account", "show", "Mirror", "project-y")
+    assert gone.returncode == 3, gone.stderr

@@ -68,6 +68,14 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
             " {id: a, name: c, bank: {backend: s3}}]",
             "ids must be unique",
         ),
+        (
+            "providers: [{id: a, name: b, bank: {backend: s3}, accounts: always}]",
+            "providers[0].accounts must be optional",
+        ),
+        (
+            "providers: [{id: a, name: b, bank: {backend: filesystem}, account_roots: [rel]}]",
+            "providers[0].account_roots must be a list of absolute directories",
+        ),
         ("[1, 2]", "must hold a mapping at the top level"),
         ("api: [", "is not valid YAML"),
     ],
@@ -89,3 +97,18 @@ def test_errors_in_a_file_name_the_file(tmp_path: Path) -> None:
 def test_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=re.escape("cannot read configuration file /nonexistent")):
         load("/nonexistent.yaml", {"SMAUG_DATA_DIR": str(tmp_path)})
+
+
+def test_bank_accounts_settings(tmp_path: Path) -> None:
+    (local,) = load(None, {"SMAUG_DATA_DIR": str(tmp_path)}).providers
+    # Optional by default: projects without an account keep using the shared bank.
+    assert not local.accounts_required
+    assert local.account_roots == (str(tmp_path / "accounts"),)
+    path = tmp_path / "smaug.yaml"
+    path.write_text(
+        "providers: [{id: a, name: b, accounts: required, account_roots: [/srv/banks/],"
+        " bank: {backend: filesystem}}, {id: c, name: d, bank: {backend: s3, bucket: x}}]"
+    )
+    vault, s3 = load(str(path), {"SMAUG_DATA_DIR": str(tmp_path)}).providers
+    assert vault.accounts_required and vault.account_roots == ("/srv/banks",)
+    assert not s3.accounts_required and s3.account_roots == ()

@@ -258,3 +258,19 @@ def test_event_triggers_on_both_faces(cloud: Cloud) -> None:
     )
     assert status == 400 and "native API" in message
     assert ok(cloud, "DELETE", karbor) is None
+
+
+def test_bank_accounts_on_the_native_face(cloud: Cloud) -> None:
+    root = cloud.mesh.data_dir.parent / "accounts"  # the default root beside the bank
+    path = f"/v1/providers/{PROVIDER}/bank_accounts/rest-project"
+    made = ok(cloud, "PUT", path, {"filesystem": {"path": str(root / "rest")}})
+    assert made["bank_account"]["uri"] == f"file://{root / 'rest'}"
+    assert ok(cloud, "GET", path)["bank_account"]["project_id"] == "rest-project"
+    listed = ok(cloud, "GET", f"/v1/bank_accounts?provider_id={PROVIDER}")
+    assert [a["project_id"] for a in listed["bank_accounts"]] == ["rest-project"]
+    status, _, _ = call(cloud, "GET", path, token=cloud.member_token)
+    assert status == 403
+    status, _, raw = call(cloud, "PUT", path, {"filesystem": {"path": "relative"}})
+    assert status == 400 and b"bank_account.filesystem.path" in raw
+    assert ok(cloud, "DELETE", path) == {}
+    assert call(cloud, "GET", path)[0] == 404

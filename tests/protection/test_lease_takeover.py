@@ -1,5 +1,6 @@
 """A protection service killed mid-protect: a surviving (or restarted) one fails the orphaned
-checkpoint once the dead one's lease expires; available checkpoints stay untouched."""
+checkpoint once the dead one's lease expires, in the provider's shared bank and in a project's
+own bank account alike; available checkpoints stay untouched."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from smaug.v1 import checkpoints_pb2, common_pb2, restores_pb2
+from smaug.v1 import (
+    bank_accounts_pb2,
+    bank_accounts_pb2_grpc,
+    checkpoints_pb2,
+    common_pb2,
+    restores_pb2,
+)
 from support.mesh import Mesh, mesh_env, serve, wait_gone
 from support.sample_mesh import PROVIDER, Api, write_config
 
@@ -37,8 +44,11 @@ def services(tmp_path: Path) -> Iterator[tuple[dict[str, str], list[subprocess.P
     assert wait_gone(str(tmp_path / "data"), 20) == []
 
 
+@pytest.mark.parametrize("in_account", [False, True], ids=["shared-bank", "bank-account"])
 def test_orphaned_checkpoint_fails_after_the_lease_expires(
-    services: tuple[dict[str, str], list[subprocess.Popen[bytes]]], tmp_path: Path
+    services: tuple[dict[str, str], list[subprocess.Popen[bytes]]],
+    tmp_path: Path,
+    in_account: bool,
 ) -> None:
     env, running = services
     logs = tmp_path / "logs"
@@ -46,6 +56,18 @@ def test_orphaned_checkpoint_fails_after_the_lease_expires(
     running.append(serve("protection", env, logs / "protection-1.log"))
     running.append(serve("api", env, logs / "api.log"))
     api = Api(Mesh(running[-1], env, tmp_path / "data", []))  # type: ignore[arg-type]
+    account = tmp_path / "accounts" / "admin"  # inside the default account root
+    if in_account:
+        api.call(
+            bank_accounts_pb2_grpc.BankAccountServiceStub(api.channel).SetBankAccount,
+            bank_accounts_pb2.SetBankAccountRequest(
+                bank_account=bank_accounts_pb2.BankAccount(
+                    provider_id=PROVIDER,
+                    project_id="admin",
+                    filesystem=bank_accounts_pb2.FilesystemBankAccount(path=str(account)),
+                )
+            ),
+        )
 
     kept, _ = api.protect(api.plan(["t2"]))
     assert kept.status == checkpoints_pb2.CHECKPOINT_STATUS_AVAILABLE
@@ -57,6 +79,8 @@ def test_orphaned_checkpoint_fails_after_the_lease_expires(
         ),
     ).checkpoint
     time.sleep(1.0)
+    held_in = account if in_account else tmp_path / "bank"
+    assert (held_in / "objects" / "inflight" / f"{slow.id}~").exists()
     running[0].kill()  # SIGKILL: no chance to record anything
     running[0].wait(10)
     killed_at = time.monotonic()

@@ -9,6 +9,11 @@ Usage from a conftest::
         with SeaweedS3.start(tmp_path_factory.mktemp("weed")) as server:
             yield server
 
+With ``identities`` the S3 server enforces credentials (SigV4) and each identity's actions, e.g.
+``S3Identity("a", "key-a", "secret-a", ["Read:bucket-a", "Write:bucket-a", "List:bucket-a"])``
+or, for one prefix, ``"Read:bucket/prefix/*"``; a wrong key or secret is refused and an action
+outside an identity's list gets AccessDenied. Without them any credentials work.
+
 The server runs on free ports bound to 127.0.0.1, with telemetry off, logs in its own directory
 and GOMEMLIMIT=256MiB (Go keeps freed heap otherwise, RSS grows to ~1 GB). It is stopped with
 SIGKILL (SIGTERM waits ~15 s for the filer) and the unix sockets `weed` leaves in /tmp for its
@@ -18,6 +23,7 @@ ports are removed.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -70,27 +76,53 @@ def weed_binary() -> str:
     return found
 
 
+@dataclass(frozen=True)
+class S3Identity:
+    """An S3 user of the server: its credentials and the actions it may take."""
+
+    name: str
+    access_key: str
+    secret_key: str
+    actions: tuple[str, ...]
+
+    def as_config(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
+            "actions": list(self.actions),
+        }
+
+
+ADMIN = S3Identity("admin", "admin-key", "admin-secret", ("Admin", "Read", "Write", "List"))
+
+
 @dataclass
 class SeaweedS3:
-    """A running `weed mini`; `endpoint` is its S3 URL (anonymous: any credentials work)."""
+    """A running `weed mini`; `endpoint` is its S3 URL. Anonymous (any credentials work) unless
+    started with identities."""
 
     process: subprocess.Popen[bytes]
     endpoint: str
     ports: dict[str, int]
     root: Path
+    identities: tuple[S3Identity, ...] = ()
     _closed: bool = field(default=False, repr=False)
 
     @classmethod
     @contextlib.contextmanager
-    def start(cls, root: Path, timeout: float = 30.0) -> Iterator[SeaweedS3]:
-        server = cls.launch(root, timeout)
+    def start(
+        cls, root: Path, timeout: float = 30.0, identities: tuple[S3Identity, ...] = ()
+    ) -> Iterator[SeaweedS3]:
+        server = cls.launch(root, timeout, identities)
         try:
             yield server
         finally:
             server.stop()
 
     @classmethod
-    def launch(cls, root: Path, timeout: float = 30.0) -> SeaweedS3:
+    def launch(
+        cls, root: Path, timeout: float = 30.0, identities: tuple[S3Identity, ...] = ()
+    ) -> SeaweedS3:
         names = ["master", "volume", "filer", "s3", "admin"]
         ports = dict(zip(names, _free_ports(len(names)), strict=True))
         (root / "data").mkdir(parents=True, exist_ok=True)
@@ -113,6 +145,10 @@ class SeaweedS3:
             "-webdav=false",
             "-master.telemetry=false",
         ]
+        if identities:
+            config = root / "s3-identities.json"
+            config.write_text(json.dumps({"identities": [i.as_config() for i in identities]}))
+            command.append(f"-s3.config={config}")
         env = {
             key: value for key, value in os.environ.items() if not key.startswith("AWS_")
         }  # credentials in the environment would switch SigV4 enforcement on
@@ -122,7 +158,7 @@ class SeaweedS3:
             command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
         )
         log.close()
-        server = cls(process, f"http://127.0.0.1:{ports['s3']}", ports, root)
+        server = cls(process, f"http://127.0.0.1:{ports['s3']}", ports, root, tuple(identities))
         try:
             server._wait_ready(timeout)
         except BaseException:

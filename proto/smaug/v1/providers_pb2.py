@@ -28,7 +28,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from smaug.v1 import common_pb2 as smaug_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18smaug/v1/providers.proto\x12\x08smaug.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x15smaug/v1/common.proto\"\xa2\x01\n\x08Provider\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x12\n\x04name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12\x19\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x04\xe2\x41\x01\x03\x12\x17\n\tbank_type\x18\x04 \x01(\tB\x04\xe2\x41\x01\x03\x12<\n\x0eresource_types\x18\x05 \x03(\x0b\x32\x1e.smaug.v1.ProviderResourceTypeB\x04\xe2\x41\x01\x03\"\xdf\x02\n\x14ProviderResourceType\x12\x1b\n\rresource_type\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x19\n\x0bplugin_name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0eoptions_schema\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructB\x04\xe2\x41\x01\x03\x12\x35\n\x0erestore_schema\x18\x04 \x01(\x0b\x32\x17.google.protobuf.StructB\x04\xe2\x41\x01\x03\x12\x34\n\rverify_schema\x18\x05 \x01(\x0b\x32\x17.google.protobuf.StructB\x04\xe2\x41\x01\x03\x12\x38\n\x11saved_info_schema\x18\x06 \x01(\x0b\x32\x17.google.protobuf.StructB\x04\xe2\x41\x01\x03\x12\x31\n\noperations\x18\x07 \x03(\x0e\x32\x17.smaug.v1.OperationTypeB\x04\xe2\x41\x01\x03\"_\n\x14ListProvidersRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0e\n\x06\x66ilter\x18\x03 \x01(\t\x12\x10\n\x08order_by\x18\x04 \x01(\t\"W\n\x15ListProvidersResponse\x12%\n\tproviders\x18\x01 \x03(\x0b\x32\x12.smaug.v1.Provider\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"/\n\x12GetProviderRequest\x12\x19\n\x0bprovider_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\";\n\x13GetProviderResponse\x12$\n\x08provider\x18\x01 \x01(\x0b\x32\x12.smaug.v1.Provider2\xeb\x01\n\x0fProviderService\x12g\n\rListProviders\x12\x1e.smaug.v1.ListProvidersRequest\x1a\x1f.smaug.v1.ListProvidersResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/providers\x12o\n\x0bGetProvider\x12\x1c.smaug.v1.GetProviderRequest\x1a\x1d.smaug.v1.GetProviderResponse\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/providers/{provider_id}b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18smaug/v1/providers.proto\x12\x08smaug.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x15smaug/v1/common.proto\"\xc8\x01\n\x08Provider\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x12\n\x04name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12\x19\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x04\xe2\x41\x01\x03\x12\x17\n\tbank_type\x18\x04 \x01(\tB\x04\xe2\x41\x01\x03\x12<\n\x0eresource_types\x18\x05 \x03(\x0b\x32\x1e.smaug.v1.ProviderResourceTypeB\x04\xe2\x41\x01\x03\x12$\n\x16\x62\x61nk_accounts_required\x18\x06 \x01(\x08\x42\x04\xe2\x41\x01\x03\"\xdf\x02\n\x14ProviderResourceType\x12\x1b\n\rresource_type\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x19\n\x0bplugin_name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0eoptions_schema\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructB\x04\xe2\x41\x01\x03\x12\x35\n\x0erestore_schema\x18\x04 \x01(\x0b\x32\x17.google.protobuf.StructB\x04\xe2\x41\x01\x03\x12\x34\n\rverify_schema\x18\x05 \x01(\x0b\x32\x17.google.protobuf.StructB\x04\xe2\x41\x01\x03\x12\x38\n\x11saved_info_schema\x18\x06 \x01(\x0b\x32\x17.google.protobuf.StructB\x04\xe2\x41\x01\x03\x12\x31\n\noperations\x18\x07 \x03(\x0e\x32\x17.smaug.v1.OperationTypeB\x04\xe2\x41\x01\x03\"_\n\x14ListProvidersRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0e\n\x06\x66ilter\x18\x03 \x01(\t\x12\x10\n\x08order_by\x18\x04 \x01(\t\"W\n\x15ListProvidersResponse\x12%\n\tproviders\x18\x01 \x03(\x0b\x32\x12.smaug.v1.Provider\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"/\n\x12GetProviderRequest\x12\x19\n\x0bprovider_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\";\n\x13GetProviderResponse\x12$\n\x08provider\x18\x01 \x01(\x0b\x32\x12.smaug.v1.Provider2\xeb\x01\n\x0fProviderService\x12g\n\rListProviders\x12\x1e.smaug.v1.ListProvidersRequest\x1a\x1f.smaug.v1.ListProvidersResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/providers\x12o\n\x0bGetProvider\x12\x1c.smaug.v1.GetProviderRequest\x1a\x1d.smaug.v1.GetProviderResponse\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/providers/{provider_id}b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -45,6 +45,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PROVIDER'].fields_by_name['bank_type']._serialized_options = b'\342A\001\003'
   _globals['_PROVIDER'].fields_by_name['resource_types']._loaded_options = None
   _globals['_PROVIDER'].fields_by_name['resource_types']._serialized_options = b'\342A\001\003'
+  _globals['_PROVIDER'].fields_by_name['bank_accounts_required']._loaded_options = None
+  _globals['_PROVIDER'].fields_by_name['bank_accounts_required']._serialized_options = b'\342A\001\003'
   _globals['_PROVIDERRESOURCETYPE'].fields_by_name['resource_type']._loaded_options = None
   _globals['_PROVIDERRESOURCETYPE'].fields_by_name['resource_type']._serialized_options = b'\342A\001\003'
   _globals['_PROVIDERRESOURCETYPE'].fields_by_name['plugin_name']._loaded_options = None
@@ -66,17 +68,17 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PROVIDERSERVICE'].methods_by_name['GetProvider']._loaded_options = None
   _globals['_PROVIDERSERVICE'].methods_by_name['GetProvider']._serialized_options = b'\202\323\344\223\002\035\022\033/v1/providers/{provider_id}'
   _globals['_PROVIDER']._serialized_start=155
-  _globals['_PROVIDER']._serialized_end=317
-  _globals['_PROVIDERRESOURCETYPE']._serialized_start=320
-  _globals['_PROVIDERRESOURCETYPE']._serialized_end=671
-  _globals['_LISTPROVIDERSREQUEST']._serialized_start=673
-  _globals['_LISTPROVIDERSREQUEST']._serialized_end=768
-  _globals['_LISTPROVIDERSRESPONSE']._serialized_start=770
-  _globals['_LISTPROVIDERSRESPONSE']._serialized_end=857
-  _globals['_GETPROVIDERREQUEST']._serialized_start=859
-  _globals['_GETPROVIDERREQUEST']._serialized_end=906
-  _globals['_GETPROVIDERRESPONSE']._serialized_start=908
-  _globals['_GETPROVIDERRESPONSE']._serialized_end=967
-  _globals['_PROVIDERSERVICE']._serialized_start=970
-  _globals['_PROVIDERSERVICE']._serialized_end=1205
+  _globals['_PROVIDER']._serialized_end=355
+  _globals['_PROVIDERRESOURCETYPE']._serialized_start=358
+  _globals['_PROVIDERRESOURCETYPE']._serialized_end=709
+  _globals['_LISTPROVIDERSREQUEST']._serialized_start=711
+  _globals['_LISTPROVIDERSREQUEST']._serialized_end=806
+  _globals['_LISTPROVIDERSRESPONSE']._serialized_start=808
+  _globals['_LISTPROVIDERSRESPONSE']._serialized_end=895
+  _globals['_GETPROVIDERREQUEST']._serialized_start=897
+  _globals['_GETPROVIDERREQUEST']._serialized_end=944
+  _globals['_GETPROVIDERRESPONSE']._serialized_start=946
+  _globals['_GETPROVIDERRESPONSE']._serialized_end=1005
+  _globals['_PROVIDERSERVICE']._serialized_start=1008
+  _globals['_PROVIDERSERVICE']._serialized_end=1243
 # @@protoc_insertion_point(module_scope)

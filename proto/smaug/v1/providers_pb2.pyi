@@ -11,18 +11,20 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Provider(_message.Message):
-    __slots__ = ("id", "name", "description", "bank_type", "resource_types")
+    __slots__ = ("id", "name", "description", "bank_type", "resource_types", "bank_accounts_required")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     BANK_TYPE_FIELD_NUMBER: _ClassVar[int]
     RESOURCE_TYPES_FIELD_NUMBER: _ClassVar[int]
+    BANK_ACCOUNTS_REQUIRED_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     description: str
     bank_type: str
     resource_types: _containers.RepeatedCompositeFieldContainer[ProviderResourceType]
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., bank_type: _Optional[str] = ..., resource_types: _Optional[_Iterable[_Union[ProviderResourceType, _Mapping]]] = ...) -> None: ...
+    bank_accounts_required: bool
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., bank_type: _Optional[str] = ..., resource_types: _Optional[_Iterable[_Union[ProviderResourceType, _Mapping]]] = ..., bank_accounts_required: _Optional[bool] = ...) -> None: ...
 
 class ProviderResourceType(_message.Message):
     __slots__ = ("resource_type", "plugin_name", "options_schema", "restore_schema", "verify_schema", "saved_info_schema", "operations")

@@ -39,8 +39,11 @@ type Provider struct {
 	BankType string `protobuf:"bytes,4,opt,name=bank_type,json=bankType,proto3" json:"bank_type,omitempty"`
 	// The resource types the provider protects, ordered by type name, with their schemas.
 	ResourceTypes []*ProviderResourceType `protobuf:"bytes,5,rep,name=resource_types,json=resourceTypes,proto3" json:"resource_types,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// True when every project needs its own bank account on this provider to protect (see
+	// BankAccountService); false when projects without one use the provider's shared bank.
+	BankAccountsRequired bool `protobuf:"varint,6,opt,name=bank_accounts_required,json=bankAccountsRequired,proto3" json:"bank_accounts_required,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *Provider) Reset() {
@@ -106,6 +109,13 @@ func (x *Provider) GetResourceTypes() []*ProviderResourceType {
 		return x.ResourceTypes
 	}
 	return nil
+}
+
+func (x *Provider) GetBankAccountsRequired() bool {
+	if x != nil {
+		return x.BankAccountsRequired
+	}
+	return false
 }
 
 // ProviderResourceType describes how a provider handles one resource type: the JSON Schemas
@@ -435,13 +445,14 @@ var File_smaug_v1_providers_proto protoreflect.FileDescriptor
 
 const file_smaug_v1_providers_proto_rawDesc = "" +
 	"\n" +
-	"\x18smaug/v1/providers.proto\x12\bsmaug.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x15smaug/v1/common.proto\"\xd2\x01\n" +
+	"\x18smaug/v1/providers.proto\x12\bsmaug.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x15smaug/v1/common.proto\"\x8e\x02\n" +
 	"\bProvider\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12\x18\n" +
 	"\x04name\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\x04name\x12&\n" +
 	"\vdescription\x18\x03 \x01(\tB\x04\xe2A\x01\x03R\vdescription\x12!\n" +
 	"\tbank_type\x18\x04 \x01(\tB\x04\xe2A\x01\x03R\bbankType\x12K\n" +
-	"\x0eresource_types\x18\x05 \x03(\v2\x1e.smaug.v1.ProviderResourceTypeB\x04\xe2A\x01\x03R\rresourceTypes\"\xc2\x03\n" +
+	"\x0eresource_types\x18\x05 \x03(\v2\x1e.smaug.v1.ProviderResourceTypeB\x04\xe2A\x01\x03R\rresourceTypes\x12:\n" +
+	"\x16bank_accounts_required\x18\x06 \x01(\bB\x04\xe2A\x01\x03R\x14bankAccountsRequired\"\xc2\x03\n" +
 	"\x14ProviderResourceType\x12)\n" +
 	"\rresource_type\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\fresourceType\x12%\n" +
 	"\vplugin_name\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\n" +
