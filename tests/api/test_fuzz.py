@@ -42,6 +42,8 @@ FORWARDED_METHODS = {
     "CancelVerification",
     "SetBankAccount",
     "DeleteBankAccount",
+    # Counts the checkpoints in the banks through protection.
+    "RecountQuotaUsage",
 }
 
 TEXT = st.one_of(
