@@ -168,8 +168,18 @@ async def execute(run: OperationRun, plugin_for: Callable[[str], PluginHandle | 
     await flow.run(run.graph, hook, concurrency=run.concurrency)
 
 
+def _answered_by_plugin(error: grpc.aio.AioRpcError) -> bool:
+    """Whether the plugin itself chose the status (google.rpc details ride along, as the SDK
+    sends them), rather than the transport failing on the way."""
+    return any(key == "grpc-status-details-bin" for key, _ in error.trailing_metadata() or ())
+
+
 def _reason(error: grpc.aio.AioRpcError, plugin: str) -> str:
     code = error.code()
+    if _answered_by_plugin(error):
+        # A plugin's own UNAVAILABLE or DEADLINE_EXCEEDED (a cloud service failing, a status
+        # that never came) carries its message; it is not the plugin dying.
+        return f"plugin {plugin}: {error.details()}"
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
         return f"plugin {plugin} did not finish within its deadline"
     if code == grpc.StatusCode.UNAVAILABLE:

@@ -42,8 +42,7 @@ FORWARDED_METHODS = {
     "CancelVerification",
     "SetBankAccount",
     "DeleteBankAccount",
-    # Counts the checkpoints in the banks through protection.
-    "RecountQuotaUsage",
+    "RecountQuotaUsage",  # counts checkpoints through protection
 }
 
 TEXT = st.one_of(
