@@ -407,12 +407,34 @@ def verification_view(verification: verifications_pb2.Verification) -> k.Verific
     return view
 
 
+def _event_properties(rule: triggers_pb2.EventRule) -> dict[str, str]:
+    """An EVENT trigger's rule as Karbor-style string properties (Karbor had no such type)."""
+    source = rule.WhichOneof("source") or "call"
+    properties = {"source": source, "quiet_period": str(rule.quiet_period_seconds)}
+    if rule.max_delay_seconds:
+        properties["max_delay"] = str(rule.max_delay_seconds)
+    if source == "notification":
+        properties["event_types"] = ",".join(rule.notification.event_types)
+        if rule.notification.project_id:
+            properties["project_id"] = rule.notification.project_id
+        if rule.notification.resource_types:
+            properties["resource_types"] = ",".join(rule.notification.resource_types)
+    elif source == "checkpoint_available":
+        properties["plan_id"] = rule.checkpoint_available.plan_id
+    return properties
+
+
 def trigger_view(trigger: triggers_pb2.Trigger) -> k.Trigger:
     props = trigger.properties
-    properties = {
-        "format": "crontab" if props.format == triggers_pb2.TRIGGER_FORMAT_CRONTAB else "calendar",
-        "pattern": props.pattern,
-    }
+    if trigger.type == triggers_pb2.TRIGGER_TYPE_EVENT:
+        properties = _event_properties(props.event)
+    else:
+        properties = {
+            "format": (
+                "crontab" if props.format == triggers_pb2.TRIGGER_FORMAT_CRONTAB else "calendar"
+            ),
+            "pattern": props.pattern,
+        }
     start = _time(props.start_time)
     if start is not None:
         properties["start_time"] = start.strftime(TIME_FORMAT)
@@ -421,7 +443,8 @@ def trigger_view(trigger: triggers_pb2.Trigger) -> k.Trigger:
         properties["end_time"] = end.strftime(TIME_FORMAT)
     if props.window_seconds:
         properties["window"] = str(props.window_seconds)
-    return k.Trigger(id=trigger.id, name=trigger.name, type="time", properties=properties)
+    kind = "event" if trigger.type == triggers_pb2.TRIGGER_TYPE_EVENT else "time"
+    return k.Trigger(id=trigger.id, name=trigger.name, type=kind, properties=properties)
 
 
 def scheduled_operation_view(
@@ -433,7 +456,11 @@ def scheduled_operation_view(
         fields["max_backups"] = str(definition.max_backups)
     if definition.retention_duration_days:
         fields["retention_duration"] = str(definition.retention_duration_days)
+    if definition.destination_provider_id:
+        fields["destination_provider_id"] = definition.destination_provider_id
     kind = {v: n for n, v in _SO_TYPES.items()}.get(op.operation_type, "protect")
+    if op.operation_type == scheduled_operations_pb2.SCHEDULED_OPERATION_TYPE_COPY:
+        kind = "copy"  # shown, not accepted on create: Karbor had no copy operations
     return k.ScheduledOperation(
         id=op.id,
         name=op.name,
@@ -1233,9 +1260,11 @@ class KarborFace(karbor_pb2_grpc.KarborServiceServicer):
         identity = await self._caller(request, context)
         listing = self._listing(identity, request.query, _SORT_KEYS)
         listing.order_by = listing.order_by.replace("status", "create_time")
-        if request.type and request.type != "time":
+        kinds = {"time": "TRIGGER_TYPE_TIME", "event": "TRIGGER_TYPE_EVENT"}
+        if request.type and request.type not in kinds:
             return k.ListTriggersResponse()
-        conditions = _filter(_contains("name", request.name))
+        kind = f"type = {kinds[request.type]}" if request.type else ""
+        conditions = _filter(_contains("name", request.name), kind)
         triggers, full = await self._list(
             self.triggers.ListTriggers,
             lambda token: triggers_pb2.ListTriggersRequest(
@@ -1308,6 +1337,12 @@ class KarborFace(karbor_pb2_grpc.KarborServiceServicer):
                 triggers_pb2.GetTriggerRequest(trigger_id=request.trigger_id),
                 context,
             )
+            if current.trigger.type == triggers_pb2.TRIGGER_TYPE_EVENT:
+                raise fault(
+                    400,
+                    "Invalid input received: an event trigger's properties cannot be changed "
+                    "through the Karbor API; use PATCH /v1/triggers/{id} of the native API",
+                )
             if not props.HasField("format"):
                 props.format = trigger_view(current.trigger).properties["format"]
             self._trigger_properties(props, trigger.properties)

@@ -34,7 +34,17 @@ from smaug.v1 import (
     providers_pb2_grpc,
 )
 
-RESERVED_EXTRA_INFO = ("created_by", "trigger_id", "scheduled_operation_id")
+RESERVED_EXTRA_INFO = (
+    "created_by",
+    "trigger_id",
+    "scheduled_operation_id",
+    # What fired an event-triggered run (smaug.store.events.FiringSummary).
+    "trigger_firing_id",
+    "event_source",
+    "event_type",
+    "event_id",
+    "event_count",
+)
 _PAGED = ("page_size",)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from smaug.api import listing
 from smaug.api.convert import ts
 from smaug.api.core import ApiContext
+from smaug.api.event_rules import chain_cycle, refuse_cycle
 from smaug.api.plans import idempotency_key
 from smaug.api.triggers import get_trigger
 from smaug.api.validation import (
@@ -35,6 +36,8 @@ from smaug.v1 import scheduled_operations_pb2_grpc as so_grpc
 
 PROTECT = so_pb2.SCHEDULED_OPERATION_TYPE_PROTECT
 RETENTION = so_pb2.SCHEDULED_OPERATION_TYPE_RETENTION_PROTECT
+COPY = so_pb2.SCHEDULED_OPERATION_TYPE_COPY
+TYPES = (PROTECT, RETENTION, COPY)
 
 COLLECTION = listing.Collection(
     model=ScheduledOperation,
@@ -76,6 +79,7 @@ def operation_pb(
             plan_id=row.plan_id,
             max_backups=row.max_backups,
             retention_duration_days=row.retention_duration_days,
+            destination_provider_id=row.destination_provider_id,
         ),
         enabled=row.enabled,
         recent_runs=[
@@ -87,6 +91,7 @@ def operation_pb(
                 state=r.state,  # type: ignore[arg-type]
                 reason=r.reason,
                 checkpoint_id=r.checkpoint_id,
+                trigger_firing_id=r.firing_id,
             )
             for r in runs
         ],
@@ -120,8 +125,13 @@ def _check_definition(
         value = getattr(definition, name)
         if value < 0:
             v.add(f"{field}.{name}", "must be 0 (no limit) or positive")
-        elif value and operation_type == PROTECT:
+        elif value and operation_type in (PROTECT, COPY):
             v.add(f"{field}.{name}", "only for SCHEDULED_OPERATION_TYPE_RETENTION_PROTECT")
+    if definition.destination_provider_id:
+        if operation_type != COPY:
+            v.add(f"{field}.destination_provider_id", "only for SCHEDULED_OPERATION_TYPE_COPY")
+        else:
+            check_text_id(v, f"{field}.destination_provider_id", definition.destination_provider_id)
 
 
 def _check_plan(
@@ -196,11 +206,11 @@ class ScheduledOperationService(so_grpc.ScheduledOperationServiceServicer):
             v.add("scheduled_operation", "required: the operation to create")
         name = check_name(v, "scheduled_operation.name", op.name)
         check_description(v, "scheduled_operation.description", op.description)
-        if op.operation_type not in (PROTECT, RETENTION):
+        if op.operation_type not in TYPES:
             v.add(
                 "scheduled_operation.operation_type",
-                "must be SCHEDULED_OPERATION_TYPE_PROTECT or "
-                "SCHEDULED_OPERATION_TYPE_RETENTION_PROTECT",
+                "must be SCHEDULED_OPERATION_TYPE_PROTECT, "
+                "SCHEDULED_OPERATION_TYPE_RETENTION_PROTECT or SCHEDULED_OPERATION_TYPE_COPY",
             )
         check_uuid(v, "scheduled_operation.trigger_id", op.trigger_id)
         if not op.HasField("operation_definition"):
@@ -209,6 +219,8 @@ class ScheduledOperationService(so_grpc.ScheduledOperationServiceServicer):
         v.raise_if_any("scheduled operation")
         request_key = idempotency_key(context)
         definition = op.operation_definition
+        if definition.destination_provider_id:
+            await self.ctx.require_provider(identity, definition.destination_provider_id)
         # Runs happen long after this token expires: in Keystone mode the owner delegates
         # their roles to Smaug through a trust, redeemed by the scheduler at each run.
         trust_id = await self.ctx.delegate(identity)
@@ -226,6 +238,19 @@ class ScheduledOperationService(so_grpc.ScheduledOperationServiceServicer):
                     return operation_pb(found, _runs(session, [found.id])[found.id])
             get_trigger(session, op.trigger_id.lower(), identity.project_id)
             _check_plan(session, identity.project_id, definition)
+            refuse_cycle(
+                chain_cycle(
+                    session,
+                    identity.project_id,
+                    operation=(
+                        "",
+                        op.trigger_id.lower(),
+                        definition.plan_id.lower(),
+                        op.operation_type,
+                    ),
+                ),
+                "scheduled_operation.trigger_id",
+            )
             now = utcnow()
             row = ScheduledOperation(
                 id=new_id(),
@@ -239,6 +264,7 @@ class ScheduledOperationService(so_grpc.ScheduledOperationServiceServicer):
                 plan_id=definition.plan_id.lower(),
                 max_backups=definition.max_backups,
                 retention_duration_days=definition.retention_duration_days,
+                destination_provider_id=definition.destination_provider_id,
                 enabled=op.enabled if op.HasField("enabled") else True,
                 create_time=now,
                 update_time=now,
@@ -307,6 +333,8 @@ class ScheduledOperationService(so_grpc.ScheduledOperationServiceServicer):
             check_uuid(v, "scheduled_operation.trigger_id", op.trigger_id)
         v.raise_if_any("scheduled operation")
         definition = op.operation_definition
+        if "operation_definition" in paths and definition.destination_provider_id:
+            await self.ctx.require_provider(identity, definition.destination_provider_id)
 
         def update(session: Session) -> so_pb2.ScheduledOperation:
             row = _get(session, op_id, identity.project_id)
@@ -319,6 +347,7 @@ class ScheduledOperationService(so_grpc.ScheduledOperationServiceServicer):
                 row.plan_id = definition.plan_id.lower()
                 row.max_backups = definition.max_backups
                 row.retention_duration_days = definition.retention_duration_days
+                row.destination_provider_id = definition.destination_provider_id
             if "trigger_id" in paths:
                 new_trigger = get_trigger(session, op.trigger_id.lower(), identity.project_id).id
                 if new_trigger != row.trigger_id:
@@ -334,6 +363,14 @@ class ScheduledOperationService(so_grpc.ScheduledOperationServiceServicer):
                     # Occurrences while it was disabled are not due (and not "dropped").
                     row.enabled_time = utcnow()
                 row.enabled = op.enabled
+            refuse_cycle(
+                chain_cycle(
+                    session,
+                    identity.project_id,
+                    operation=(row.id, row.trigger_id, row.plan_id, row.operation_type),
+                ),
+                "scheduled_operation.trigger_id",
+            )
             row.update_time = utcnow()
             return operation_pb(row, _runs(session, [row.id])[row.id])
 

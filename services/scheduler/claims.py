@@ -13,6 +13,9 @@ Protocol (every function runs in one ``store.write()`` transaction):
 * ``finish`` ends the claim and the run; only the current holder may end the claim.
 * ``drop`` records an occurrence nobody could start within its window (DROPPED_OUT_OF_WINDOW),
   through the same unique constraint, so a dropped occurrence is never run later either.
+
+EVENT triggers use the same protocol: a FIRED firing (``smaug.store.events``) is an occurrence
+whose time is the firing's ``fire_time``; its claims and runs carry the firing's id.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ from sqlalchemy.orm import Session
 
 from smaug.store import records
 from smaug.store.db import utcnow
+from smaug.store.events import EventRule, FiringSummary
 from smaug.store.models import (
+    OperationLog,
     ScheduledOperation,
     ScheduledOperationClaim,
     ScheduledOperationRun,
@@ -38,8 +43,10 @@ from smaug.store.models import (
 
 BINARY = "smaug-scheduler"
 IN_PROGRESS, SUCCEEDED, FAILED, DROPPED = 1, 2, 3, 4  # ScheduledOperationRunState
-OPERATION_PROTECT = 1  # smaug.v1.OperationType
+COPY = 3  # smaug.v1.ScheduledOperationType.SCHEDULED_OPERATION_TYPE_COPY
+OPERATION_PROTECT, OPERATION_COPY = 1, 5  # smaug.v1.OperationType
 LOG_FAILED = 3  # smaug.v1.OperationStatus
+TIME, EVENT = 1, 2  # smaug.v1.TriggerType
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,8 @@ class TriggerView:
     window_seconds: int
     next_fire_time: datetime | None
     since: datetime  # occurrences of this rule count from here
+    type: int = TIME
+    event: EventRule | None = None
 
     @property
     def rule_key(self) -> tuple[Any, ...]:
@@ -71,6 +80,7 @@ class OperationView:
     retention_duration_days: int
     since: datetime  # enabled (or bound to its trigger) since
     last_occurrence: datetime | None  # newest occurrence claimed or dropped
+    destination_provider_id: str = ""
     trust_id: str = ""  # Keystone mode: the owner's trust, redeemed for their token per run
 
 
@@ -103,6 +113,7 @@ class Claimed:
     roles: tuple[str, ...]
     attempts: int
     previous_replica: str = ""
+    firing_id: str | None = None  # EVENT triggers: the firing this occurrence is
 
 
 def _lock(query: Any, session: Session, read: bool = True) -> Any:
@@ -160,6 +171,8 @@ def snapshot(session: Session, now: datetime, stale_seconds: float) -> Snapshot:
                 window_seconds=trigger.window_seconds,
                 next_fire_time=trigger.next_fire_time,
                 since=trigger.rule_time or trigger.create_time,
+                type=trigger.type,
+                event=EventRule.from_json(trigger.event),
             )
         operations.append(
             OperationView(
@@ -174,6 +187,7 @@ def snapshot(session: Session, now: datetime, stale_seconds: float) -> Snapshot:
                 retention_duration_days=op.retention_duration_days,
                 since=op.enabled_time or op.create_time,
                 last_occurrence=last_occurrence,
+                destination_provider_id=op.destination_provider_id,
                 trust_id=op.trust_id or "",
             )
         )
@@ -243,6 +257,7 @@ def claim(
     operation: OperationView,
     occurrence: datetime,
     window_seconds: int,
+    firing_id: str | None = None,
 ) -> Claimed | None:
     """Claim (operation, occurrence) for this replica; None when it may not or lost the race."""
     if not _enabled(session, replica):
@@ -265,12 +280,13 @@ def claim(
             "run_id": None,
             "checkpoint_id": "",
             "reason": "",
+            "firing_id": firing_id,
         },
     )
     if claim_id is None:
         return None
     run_id = records.start_scheduled_run(
-        session, operation.id, occurrence, IN_PROGRESS, triggered_time=now
+        session, operation.id, occurrence, IN_PROGRESS, triggered_time=now, firing_id=firing_id
     )
     session.execute(
         sa.update(ScheduledOperationClaim)
@@ -285,6 +301,7 @@ def claim(
         window_seconds,
         owner_roles(session, operation.user_id),
         1,
+        firing_id=firing_id,
     )
 
 
@@ -294,6 +311,7 @@ def drop(
     operation: OperationView,
     occurrence: datetime,
     reason: str,
+    firing: FiringSummary | None = None,
 ) -> bool:
     """Record that (operation, occurrence) could not start within its window; False when the
     occurrence was already claimed or dropped (or this replica may not act)."""
@@ -317,19 +335,26 @@ def drop(
             "run_id": None,
             "checkpoint_id": "",
             "reason": reason,
+            "firing_id": firing.firing_id if firing else None,
         },
     )
     if claim_id is None:
         return False
     run_id = records.start_scheduled_run(
-        session, operation.id, occurrence, DROPPED, triggered_time=now, reason=reason
+        session,
+        operation.id,
+        occurrence,
+        DROPPED,
+        triggered_time=now,
+        reason=reason,
+        firing_id=firing.firing_id if firing else None,
     )
     session.execute(
         sa.update(ScheduledOperationClaim)
         .where(ScheduledOperationClaim.id == claim_id)
         .values(run_id=run_id)
     )
-    failed_log(session, operation, occurrence, reason, dropped=True)
+    failed_log(session, operation, occurrence, reason, dropped=True, firing=firing)
     return True
 
 
@@ -340,15 +365,18 @@ def failed_log(
     reason: str,
     *,
     dropped: bool = False,
+    firing: FiringSummary | None = None,
 ) -> None:
-    """An operation log entry (PROTECT, FAILED) for a run that made no checkpoint."""
+    """An operation log entry (PROTECT or COPY, FAILED) for a run that made no checkpoint."""
     extra: dict[str, Any] = {"scheduled_time": occurrence.isoformat() + "Z"}
     if dropped:
         extra["dropped_out_of_window"] = True
+    if firing is not None:
+        extra.update(firing.log_info())
     log_id = records.start_operation_log(
         session,
         operation.project_id,
-        OPERATION_PROTECT,
+        OPERATION_COPY if operation.operation_type == COPY else OPERATION_PROTECT,
         plan_id=operation.plan_id,
         provider_id=operation.provider_id,
         scheduled_operation_id=operation.id,
@@ -398,6 +426,7 @@ def take_over(
         owner_roles(session, operation.user_id),
         stale.attempts + 1,
         stale.replica,
+        firing_id=row.firing_id,
     )
 
 
@@ -427,16 +456,44 @@ def renew(session: Session, replica: str, claim_ids: list[int]) -> None:
         )
 
 
-def note_checkpoint(session: Session, claimed: Claimed, checkpoint_id: str) -> None:
+def note_checkpoint(
+    session: Session, claimed: Claimed, checkpoint_id: str, checkpoint_ids: list[str] | None = None
+) -> None:
+    """Record what the run made: its checkpoint (protect) or the copies (copy)."""
     session.execute(
         sa.update(ScheduledOperationClaim)
         .where(ScheduledOperationClaim.id == claimed.claim_id)
-        .values(checkpoint_id=checkpoint_id)
+        .values(
+            checkpoint_id=checkpoint_id,
+            checkpoint_ids=checkpoint_ids if checkpoint_ids is not None else [checkpoint_id],
+        )
     )
     if claimed.run_id is not None:
         run = session.get(ScheduledOperationRun, claimed.run_id)
         if run is not None:
             run.checkpoint_id = checkpoint_id
+
+
+def annotate_logs(
+    session: Session,
+    checkpoint_ids: list[str],
+    operation_type: int,
+    scheduled_operation_id: str,
+    extra: dict[str, Any],
+) -> int:
+    """Add what fired a run to the operation logs protection wrote for its checkpoints."""
+    if not checkpoint_ids:
+        return 0
+    rows = session.scalars(
+        sa.select(OperationLog).where(
+            OperationLog.checkpoint_id.in_(checkpoint_ids),
+            OperationLog.operation_type == operation_type,
+        )
+    ).all()
+    for row in rows:
+        row.scheduled_operation_id = scheduled_operation_id
+        row.extra_info = {**(row.extra_info or {}), **extra}
+    return len(rows)
 
 
 def finish(

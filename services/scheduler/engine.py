@@ -1,7 +1,12 @@
 """The scheduler engine: every replica polls the store, claims due occurrences exactly once
 (``smaug.scheduler.claims``), takes over runs whose replica stopped renewing its lease, records
 occurrences nobody could start within the window as dropped, and runs the claimed ones through
-the api (``smaug.scheduler.runner``)."""
+the api (``smaug.scheduler.runner``).
+
+EVENT triggers: each poll also records the new checkpoints chained triggers wait for
+(``smaug.scheduler.chains``), fires the firings whose quiet period passed
+(``smaug.store.events``), and treats every FIRED firing as one occurrence of the trigger. The
+notification listener (``smaug.scheduler.notifications``) records notifications as they come."""
 
 from __future__ import annotations
 
@@ -19,14 +24,17 @@ from smaug.api.schedules import Rule, RuleError
 from smaug.mesh.errors import RpcError
 from smaug.mesh.identity import Identity
 from smaug.mesh.keystone import Trusts
-from smaug.scheduler import claims, runner
+from smaug.scheduler import chains, claims, runner
 from smaug.scheduler.claims import Claimed, OperationView, Snapshot, TriggerView
 from smaug.scheduler.settings import SchedulerSettings
+from smaug.store import events
 from smaug.store.db import Store, utcnow
+from smaug.store.events import FiringSummary
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 RETENTION = 2  # smaug.v1.ScheduledOperationType.SCHEDULED_OPERATION_TYPE_RETENTION_PROTECT
+COPY = 3  # smaug.v1.ScheduledOperationType.SCHEDULED_OPERATION_TYPE_COPY
 MAX_PER_OPERATION = 200  # occurrences of one operation handled per poll
 ORPHANED = "the scheduled operation was disabled or deleted while its run was lost"
 
@@ -155,8 +163,16 @@ class Engine:
         claimed.extend(self._take_over(snap, capacity))
         capacity -= len(claimed)
         lookback = now - timedelta(seconds=self.settings.lookback_seconds)
+        self._collect_chains(snap, lookback)
+        now = utcnow()
+        self._fire_due(now)
         for operation in snap.operations:
             trigger = snap.triggers[operation.trigger_id]
+            if trigger.type == claims.EVENT:
+                capacity -= self._claim_firings(
+                    operation, trigger, lookback, now, capacity, claimed
+                )
+                continue
             rule = self._rule(trigger)
             if rule is None:
                 continue
@@ -186,14 +202,108 @@ class Engine:
         self._housekeeping(snap, now)
         return claimed
 
+    # -- event triggers ----------------------------------------------------------------------
+
+    def _collect_chains(self, snap: Snapshot, lookback: datetime) -> None:
+        """Record, on every checkpoint-available trigger with an enabled operation, the plan's
+        protects that ended AVAILABLE since the trigger counts events (each once)."""
+        for trigger in snap.triggers.values():
+            rule = trigger.event
+            if trigger.type != claims.EVENT or rule is None:
+                continue
+            if rule.source != "checkpoint_available":
+                continue
+            with self.store.read() as session:
+                found = chains.new_checkpoints(session, trigger, rule, lookback)
+            for event in found:
+                try:
+                    recorded = self._write_sync(
+                        functools.partial(events.record_event, trigger_id=trigger.id, event=event)
+                    )
+                except events.OutsideWindow:
+                    continue
+                if recorded is not None and not recorded.duplicate:
+                    log.info(
+                        "checkpoint event recorded",
+                        extra={
+                            "trigger_id": trigger.id,
+                            "checkpoint_id": event.resource_id,
+                            "firing_id": recorded.firing.id,
+                        },
+                    )
+
+    def _fire_due(self, now: datetime) -> None:
+        with self.store.read() as session:
+            due = events.due_firings(session, now)
+        for firing_id, trigger_id in due:
+            if self._write_sync(
+                functools.partial(events.fire, firing_id=firing_id, trigger_id=trigger_id, now=now)
+            ):
+                log.info("trigger fired", extra={"trigger_id": trigger_id, "firing_id": firing_id})
+
+    def _claim_firings(
+        self,
+        operation: OperationView,
+        trigger: TriggerView,
+        lookback: datetime,
+        now: datetime,
+        capacity: int,
+        claimed: list[Claimed],
+    ) -> int:
+        """Claim (or drop, when too late) the operation's share of its trigger's FIRED firings;
+        returns how many runs were claimed."""
+        bounds = (operation.last_occurrence, operation.since, trigger.since, lookback)
+        lower = max(t for t in bounds if t is not None)
+        with self.store.read() as session:
+            fired = events.fired_since(session, trigger.id, lower, now, MAX_PER_OPERATION)
+        taken = 0
+        for firing_id, occurrence in fired:
+            if self._stopping.is_set():
+                break
+            late = (utcnow() - occurrence).total_seconds()
+            if late > trigger.window_seconds:
+                self._drop(operation, occurrence, trigger.window_seconds, late, firing_id)
+                continue
+            if capacity - taken <= 0:
+                break
+            got = self._write_sync(
+                functools.partial(
+                    claims.claim,
+                    replica=self.replica,
+                    operation=operation,
+                    occurrence=occurrence,
+                    window_seconds=trigger.window_seconds,
+                    firing_id=firing_id,
+                )
+            )
+            if got is not None:
+                claimed.append(got)
+                taken += 1
+        return taken
+
     def _drop(
-        self, operation: OperationView, occurrence: datetime, window: int, late: float
+        self,
+        operation: OperationView,
+        occurrence: datetime,
+        window: int,
+        late: float,
+        firing_id: str | None = None,
     ) -> None:
+        what = (
+            f"firing {firing_id} (due {occurrence.isoformat()}Z)"
+            if firing_id
+            else (f"{occurrence.isoformat()}Z occurrence")
+        )
         reason = (
-            f"dropped: no scheduler replica could start the {occurrence.isoformat()}Z occurrence "
+            f"dropped: no scheduler replica could start the {what} "
             f"within its {window} s window (looked at {late:.0f} s after it)"
         )
-        if self._write_sync(lambda s: claims.drop(s, self.replica, operation, occurrence, reason)):
+
+        def work(session: Session) -> bool:
+            firing = events.summary(session, firing_id) if firing_id else None
+            return claims.drop(session, self.replica, operation, occurrence, reason, firing)
+
+        if self._write_sync(work):
             log.warning(
                 "occurrence dropped out of window",
                 extra={
@@ -242,6 +352,8 @@ class Engine:
     def _housekeeping(self, snap: Snapshot, now: datetime) -> None:
         updates: dict[str, datetime | None] = {}
         for trigger in snap.triggers.values():
+            if trigger.type == claims.EVENT:
+                continue  # next_fire_time follows the pending firing (smaug.store.events)
             if trigger.next_fire_time is not None and trigger.next_fire_time > now:
                 continue
             rule = self._rule(trigger)
@@ -254,7 +366,9 @@ class Engine:
             self._write_sync(lambda s: claims.set_next_fire(s, updates))
         self._polls += 1
         if self._polls % 100 == 1:
-            self._write_sync(lambda s: claims.prune(s, now, self.settings.claim_retention_seconds))
+            retention = self.settings.claim_retention_seconds
+            self._write_sync(lambda s: claims.prune(s, now, retention))
+            self._write_sync(lambda s: events.prune(s, now, retention))
 
     # -- runs --------------------------------------------------------------------------------
 
@@ -278,15 +392,28 @@ class Engine:
         rid = runner.request_id(op.id, claimed.occurrence)
         identity = runner.owner_identity(op.project_id, op.user_id, claimed.roles, rid)
         checkpoint_id = ""
+        firing: FiringSummary | None = None
         try:
+            if claimed.firing_id:
+                firing_id = claimed.firing_id
+                firing = await self.write(lambda s: events.summary(s, firing_id))
             if op.trust_id and self.trusts is not None:
                 identity = await self._as_owner(identity, op.trust_id)
             if self.settings.run_delay_seconds:
                 await asyncio.sleep(self.settings.run_delay_seconds)
+            if op.operation_type == COPY:
+                await self._copy(claimed, identity, firing)
+                return
             earlier = None
             if claimed.attempts > 1:
                 earlier = await runner.find_earlier_checkpoint(
-                    self.api, identity, op.provider_id, op.plan_id, op.id, claimed.occurrence
+                    self.api,
+                    identity,
+                    op.provider_id,
+                    op.plan_id,
+                    op.id,
+                    claimed.occurrence,
+                    claimed.firing_id,
                 )
             if earlier is None:
                 late = (utcnow() - claimed.occurrence).total_seconds()
@@ -296,7 +423,9 @@ class Engine:
                         f"stopped before protecting, and the {claimed.window_seconds} s window "
                         "ended before another replica could retry"
                     )
-                    await self._finish(claimed, claims.DROPPED, reason, "", log_failure=True)
+                    await self._finish(
+                        claimed, claims.DROPPED, reason, "", log_failure=True, firing=firing
+                    )
                     return
                 checkpoint = await runner.protect(
                     self.api,
@@ -306,11 +435,20 @@ class Engine:
                     operation_id=op.id,
                     trigger_id=op.trigger_id,
                     occurrence=claimed.occurrence,
+                    event_info=firing.extra_info() if firing else None,
                 )
             else:
                 checkpoint = earlier
             checkpoint_id = checkpoint.id
-            await self.write(lambda s: claims.note_checkpoint(s, claimed, checkpoint_id))
+
+            def note(session: Session) -> None:
+                claims.note_checkpoint(session, claimed, checkpoint_id)
+                if firing is not None:
+                    claims.annotate_logs(
+                        session, [checkpoint_id], claims.OPERATION_PROTECT, op.id, firing.log_info()
+                    )
+
+            await self.write(note)
             reason = ""
             if op.operation_type == RETENTION:
                 deleted = await runner.apply_retention(
@@ -330,7 +468,12 @@ class Engine:
                 extra={"scheduled_operation_id": op.id, "error": str(error)},
             )
             await self._finish(
-                claimed, claims.FAILED, str(error), checkpoint_id, log_failure=not checkpoint_id
+                claimed,
+                claims.FAILED,
+                str(error),
+                checkpoint_id,
+                log_failure=not checkpoint_id,
+                firing=firing,
             )
         except asyncio.CancelledError:
             raise  # stopping: the claim goes stale and another replica takes it over
@@ -344,7 +487,37 @@ class Engine:
                 f"internal error: {error!r}"[:500],
                 checkpoint_id,
                 log_failure=not checkpoint_id,
+                firing=firing,
             )
+
+    async def _copy(
+        self, claimed: Claimed, identity: Identity, firing: FiringSummary | None
+    ) -> None:
+        """A COPY run: copy the plan's checkpoints not yet copied to the destination. Retried
+        (taken over) it copies nothing twice; protection skips what has a copy already."""
+        op = claimed.operation
+        destination = op.destination_provider_id or op.provider_id
+        copies = await runner.copy(
+            self.api,
+            identity,
+            provider_id=op.provider_id,
+            plan_id=op.plan_id,
+            destination_provider_id=destination,
+        )
+        made = [c.copy_checkpoint_id for c in copies]
+        if copies:
+            pairs = ", ".join(f"{c.source_checkpoint_id} -> {c.copy_checkpoint_id}" for c in copies)
+            reason = f"copied {len(copies)} checkpoint(s) into provider {destination}: {pairs}"
+        else:
+            reason = f"nothing to copy: every available checkpoint has a copy in {destination}"
+
+        def note(session: Session) -> None:
+            claims.note_checkpoint(session, claimed, "", made)
+            extra = {"trigger_id": op.trigger_id, **(firing.log_info() if firing else {})}
+            claims.annotate_logs(session, made, claims.OPERATION_COPY, op.id, extra)
+
+        await self.write(note)
+        await self._finish(claimed, claims.SUCCEEDED, reason, "")
 
     async def _finish(
         self,
@@ -354,6 +527,7 @@ class Engine:
         checkpoint_id: str,
         *,
         log_failure: bool = False,
+        firing: FiringSummary | None = None,
     ) -> None:
         def work(session: Session) -> bool:
             ended = claims.finish(session, self.replica, claimed, state, reason, checkpoint_id)
@@ -364,6 +538,7 @@ class Engine:
                     claimed.occurrence,
                     reason,
                     dropped=state == claims.DROPPED,
+                    firing=firing,
                 )
             return ended
 

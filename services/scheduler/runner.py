@@ -1,6 +1,7 @@
 """What a run does, through the api (so quotas and policy apply) as the operation's owner:
 protect the plan, then (RETENTION_PROTECT) delete the plan's AVAILABLE checkpoints beyond the
-retention settings."""
+retention settings; or (COPY) copy the plan's checkpoints that have no copy yet into another
+provider's bank."""
 
 from __future__ import annotations
 
@@ -134,8 +135,10 @@ async def find_earlier_checkpoint(
     plan_id: str,
     operation_id: str,
     occurrence: datetime,
+    firing_id: str | None = None,
 ) -> checkpoints_pb2.Checkpoint | None:
-    """The checkpoint an earlier attempt at this occurrence made, if any (newest 200 looked at)."""
+    """The checkpoint an earlier attempt at this occurrence (or firing) made, if any (newest 200
+    looked at)."""
     try:
         listed = await api.list_plan_checkpoints(identity, provider_id, plan_id, limit=200)
     except grpc.aio.AioRpcError as error:
@@ -144,11 +147,17 @@ async def find_earlier_checkpoint(
     for checkpoint in listed:
         extra = checkpoint.extra_info.fields
         if (
-            "scheduled_operation_id" in extra
-            and extra["scheduled_operation_id"].string_value == operation_id
-            and "scheduled_time" in extra
-            and extra["scheduled_time"].string_value == when
+            "scheduled_operation_id" not in extra
+            or extra["scheduled_operation_id"].string_value != operation_id
         ):
+            continue
+        if firing_id:
+            if (
+                "trigger_firing_id" in extra
+                and extra["trigger_firing_id"].string_value == firing_id
+            ):
+                return checkpoint
+        elif "scheduled_time" in extra and extra["scheduled_time"].string_value == when:
             return checkpoint
     return None
 
@@ -162,6 +171,7 @@ async def protect(
     operation_id: str,
     trigger_id: str,
     occurrence: datetime,
+    event_info: dict[str, Any] | None = None,
 ) -> checkpoints_pb2.Checkpoint:
     extra = struct_pb2.Struct()
     extra.update(
@@ -169,6 +179,7 @@ async def protect(
             "scheduled_operation_id": operation_id,
             "trigger_id": trigger_id,
             "scheduled_time": scheduled_time(occurrence),
+            **(event_info or {}),
         }
     )
     try:
@@ -251,3 +262,29 @@ async def apply_retention(
             + "; ".join(failures[:5]),
         )
     return deleted
+
+
+async def copy(
+    api: ApiClient,
+    identity: Identity,
+    *,
+    provider_id: str,
+    plan_id: str,
+    destination_provider_id: str,
+) -> list[checkpoints_pb2.CheckpointCopy]:
+    """Copy the plan's AVAILABLE checkpoints that have no copy in the destination yet. Calling
+    it again (a taken-over run) copies nothing twice: protection skips checkpoints that already
+    have an available or in-flight copy there."""
+    try:
+        reply = await api.call(
+            api.checkpoints.CopyCheckpoints,
+            checkpoints_pb2.CopyCheckpointsRequest(
+                provider_id=provider_id,
+                plan_id=plan_id,
+                destination_provider_id=destination_provider_id,
+            ),
+            identity,
+        )
+    except grpc.aio.AioRpcError as error:
+        raise StepFailed("copy", error) from None
+    return list(reply.copies)

@@ -4,10 +4,13 @@ each occurrence of each operation runs exactly once among them."""
 
 from __future__ import annotations
 
+import asyncio
+
 from smaug.deploy.config import Config
 from smaug.mesh.keystone import KeystoneSettings, Trusts
 from smaug.mesh.server import MeshServer
 from smaug.scheduler.engine import Engine
+from smaug.scheduler.notifications import NotificationListener
 from smaug.scheduler.runner import ApiClient
 from smaug.scheduler.settings import SchedulerSettings, default_replica
 from smaug.store.db import Store
@@ -32,8 +35,14 @@ async def run(config: Config, settings: SchedulerSettings | None = None) -> None
     trusts = Trusts(keystone) if keystone else None
     engine = Engine(store, api, settings, settings.replica or default_replica(port), trusts)
     await engine.start()
+    listener = None
+    if settings.notification_url:
+        listener = NotificationListener(store, settings)
+        listener.start()
 
     async def close() -> None:
+        if listener is not None:
+            await asyncio.to_thread(listener.stop)
         await engine.stop()
         store.dispose()
 

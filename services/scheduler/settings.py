@@ -16,6 +16,11 @@ def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0
     return max(value, minimum)
 
 
+def _names(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    found = tuple(n.strip() for n in env.get(name, "").split(",") if n.strip())
+    return found or default
+
+
 @dataclass(frozen=True)
 class SchedulerSettings:
     # How often each replica looks for due occurrences and stale claims.
@@ -39,6 +44,20 @@ class SchedulerSettings:
     replica: str = ""
     # Tests only: pause between claiming an occurrence and running it.
     run_delay_seconds: float = 0.0
+    # OpenStack notifications (event triggers): the RabbitMQ the services notify on, as an
+    # amqp:// or oslo.messaging rabbit:// URL; empty means no listening.
+    notification_url: str = ""
+    # Exchanges to listen on: each service's control_exchange (Cinder uses oslo.messaging's
+    # default "openstack"; Nova, Neutron and Glance their own names).
+    notification_exchanges: tuple[str, ...] = ("openstack", "nova", "neutron", "glance")
+    # Notification topics ([oslo_messaging_notifications] topics); the routing key is
+    # "<topic>.info".
+    notification_topics: tuple[str, ...] = ("notifications",)
+    # The queue all replicas share (durable; one replica gets each message).
+    notification_queue: str = "smaug-scheduler.notifications"
+    # Whether the exchanges are declared durable: must match the services'
+    # [oslo_messaging_rabbit] amqp_durable_queues (default false).
+    notification_durable_exchanges: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SchedulerSettings:
@@ -58,6 +77,21 @@ class SchedulerSettings:
             stop_grace_seconds=_float(env, "SMAUG_SCHEDULER_STOP_GRACE_SECONDS", 10.0),
             replica=env.get("SMAUG_SCHEDULER_REPLICA", ""),
             run_delay_seconds=_float(env, "SMAUG_SCHEDULER_TEST_RUN_DELAY_SECONDS", 0.0),
+            notification_url=env.get("SMAUG_SCHEDULER_NOTIFICATION_URL", "").strip(),
+            notification_exchanges=_names(
+                env, "SMAUG_SCHEDULER_NOTIFICATION_EXCHANGES", cls.notification_exchanges
+            ),
+            notification_topics=_names(
+                env, "SMAUG_SCHEDULER_NOTIFICATION_TOPICS", cls.notification_topics
+            ),
+            notification_queue=env.get("SMAUG_SCHEDULER_NOTIFICATION_QUEUE", "").strip()
+            or cls.notification_queue,
+            notification_durable_exchanges=env.get(
+                "SMAUG_SCHEDULER_NOTIFICATION_DURABLE_EXCHANGES", ""
+            )
+            .strip()
+            .lower()
+            in ("1", "true", "yes", "on"),
         )
 
 

@@ -57,6 +57,54 @@ class Trigger(Base):
     # When the rule (format, pattern, start, end, window) last changed; occurrences before it are
     # not due. None means create_time.
     rule_time: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
+    # EVENT triggers: the event rule (smaug.scheduler.events.EventRule.to_json); None for TIME.
+    event: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, nullable=True)
+
+
+class TriggerFiring(Base):
+    """One firing of an EVENT trigger: the events it coalesced and when it fires (or fired).
+
+    At most one firing per trigger is PENDING; events join it under a lock on the trigger row.
+    ``state`` is a smaug.v1.TriggerFiringState; ``fire_time`` is when a PENDING firing is due,
+    and the occurrence time of the runs of a FIRED one.
+    """
+
+    __tablename__ = "trigger_firings"
+    __table_args__ = (sa.Index("ix_trigger_firings_state_fire_time", "state", "fire_time"),)
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    trigger_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    project_id: Mapped[str] = mapped_column(sa.String(255))
+    state: Mapped[int] = mapped_column(sa.Integer)
+    first_event_time: Mapped[datetime] = mapped_column(sa.DateTime)
+    last_event_time: Mapped[datetime] = mapped_column(sa.DateTime)
+    fire_time: Mapped[datetime] = mapped_column(sa.DateTime)
+    fired_time: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
+    event_count: Mapped[int] = mapped_column(sa.Integer)
+
+
+class TriggerEvent(Base):
+    """An event recorded on an EVENT trigger; unique per (trigger, event key), so an event
+    delivered or sent twice (same notification message id, call request id, checkpoint) counts
+    once. ``source`` is a smaug.v1.TriggerEventSource."""
+
+    __tablename__ = "trigger_events"
+    __table_args__ = (sa.UniqueConstraint("trigger_id", "event_key", name="uq_trigger_events_key"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    trigger_id: Mapped[str] = mapped_column(sa.String(36))
+    event_key: Mapped[str] = mapped_column(sa.String(300))
+    firing_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    source: Mapped[int] = mapped_column(sa.Integer)
+    event_type: Mapped[str] = mapped_column(sa.String(255))
+    receive_time: Mapped[datetime] = mapped_column(sa.DateTime, index=True)
+    event_time: Mapped[datetime] = mapped_column(sa.DateTime)
+    project_id: Mapped[str] = mapped_column(sa.String(255))
+    resource_type: Mapped[str] = mapped_column(sa.String(255))
+    resource_id: Mapped[str] = mapped_column(sa.String(255))
+    user_id: Mapped[str] = mapped_column(sa.String(255))
+    publisher_id: Mapped[str] = mapped_column(sa.String(255))
+    description: Mapped[str] = mapped_column(sa.String(255))
 
 
 class ScheduledOperation(Base):
@@ -73,6 +121,8 @@ class ScheduledOperation(Base):
     plan_id: Mapped[str] = mapped_column(sa.String(36))
     max_backups: Mapped[int] = mapped_column(sa.Integer, default=0)
     retention_duration_days: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # COPY: the provider receiving the copies ("" means provider_id).
+    destination_provider_id: Mapped[str] = mapped_column(sa.String(255), default="")
     enabled: Mapped[bool] = mapped_column(sa.Boolean)
     create_time: Mapped[datetime] = mapped_column(sa.DateTime)
     update_time: Mapped[datetime] = mapped_column(sa.DateTime)
@@ -98,6 +148,8 @@ class ScheduledOperationRun(Base):
     state: Mapped[int] = mapped_column(sa.Integer)
     reason: Mapped[str] = mapped_column(sa.Text, default="")
     checkpoint_id: Mapped[str] = mapped_column(sa.String(36), default="")
+    # EVENT triggers: the firing the run belongs to.
+    firing_id: Mapped[str] = mapped_column(sa.String(36), default="")
 
 
 class ScheduledOperationClaim(Base):
@@ -128,6 +180,10 @@ class ScheduledOperationClaim(Base):
     run_id: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
     checkpoint_id: Mapped[str] = mapped_column(sa.String(36), default="")
     reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # EVENT triggers: the firing this occurrence is (occurrence_time is its fire_time).
+    firing_id: Mapped[str | None] = mapped_column(sa.String(36), nullable=True, index=True)
+    # Every checkpoint the run made (a COPY makes several); None until it made one.
+    checkpoint_ids: Mapped[list[Any] | None] = mapped_column(sa.JSON, nullable=True)
 
 
 class Restore(Base):
@@ -173,7 +229,7 @@ class OperationLog(Base):
     operation_type: Mapped[int] = mapped_column(sa.Integer)
     status: Mapped[int] = mapped_column(sa.Integer)
     checkpoint_id: Mapped[str] = mapped_column(sa.String(255), default="")
-    plan_id: Mapped[str] = mapped_column(sa.String(36), default="")
+    plan_id: Mapped[str] = mapped_column(sa.String(36), default="", index=True)
     provider_id: Mapped[str] = mapped_column(sa.String(255), default="")
     restore_id: Mapped[str] = mapped_column(sa.String(36), default="")
     verification_id: Mapped[str] = mapped_column(sa.String(36), default="")

@@ -283,6 +283,7 @@ def start_scheduled_run(
     *,
     triggered_time: datetime | None = None,
     reason: str = "",
+    firing_id: str | None = None,
 ) -> int:
     """Record a run (state: ScheduledOperationRunState); keeps the newest 5 runs; returns id."""
     now = utcnow()
@@ -295,6 +296,7 @@ def start_scheduled_run(
         state=state,
         reason=reason,
         checkpoint_id="",
+        firing_id=firing_id or "",
     )
     session.add(row)
     session.flush()

@@ -166,6 +166,24 @@ def test_every_rpc_from_another_project_sees_nothing(tmp_path: Path) -> None:
             ),
             metadata=alice.metadata,
         ).trigger
+        event_trigger = alice.triggers.CreateTrigger(
+            triggers_pb2.CreateTriggerRequest(
+                trigger=triggers_pb2.Trigger(
+                    name=SECRET_NAME,
+                    type=triggers_pb2.TRIGGER_TYPE_EVENT,
+                    properties=triggers_pb2.TriggerProperties(
+                        event=triggers_pb2.EventRule(
+                            call=triggers_pb2.CallEventSource(), quiet_period_seconds=3600
+                        )
+                    ),
+                )
+            ),
+            metadata=alice.metadata,
+        ).trigger
+        firing = alice.triggers.FireTrigger(
+            triggers_pb2.FireTriggerRequest(trigger_id=event_trigger.id, request_id=SECRET_NAME),
+            metadata=alice.metadata,
+        ).firing
         so = scheduled_operations_pb2
         operation = alice.operations.CreateScheduledOperation(
             so.CreateScheduledOperationRequest(
@@ -191,6 +209,8 @@ def test_every_rpc_from_another_project_sees_nothing(tmp_path: Path) -> None:
             restore.id,
             verification.id,
             trigger.id,
+            event_trigger.id,
+            firing.id,
             operation.id,
             *(log.id for log in logs),
         }
@@ -596,6 +616,31 @@ def test_every_rpc_from_another_project_sees_nothing(tmp_path: Path) -> None:
                 lambda: bob.call(
                     bob.triggers.DeleteTrigger,
                     triggers_pb2.DeleteTriggerRequest(trigger_id=trigger.id),
+                ),
+                NOT_FOUND,
+            ),
+            "TriggerService.FireTrigger": (
+                lambda: bob.call(
+                    bob.triggers.FireTrigger,
+                    triggers_pb2.FireTriggerRequest(
+                        trigger_id=event_trigger.id, request_id=SECRET_NAME
+                    ),
+                ),
+                NOT_FOUND,
+            ),
+            "TriggerService.ListTriggerFirings": (
+                lambda: bob.call(
+                    bob.triggers.ListTriggerFirings,
+                    triggers_pb2.ListTriggerFiringsRequest(trigger_id=event_trigger.id),
+                ),
+                NOT_FOUND,
+            ),
+            "TriggerService.GetTriggerFiring": (
+                lambda: bob.call(
+                    bob.triggers.GetTriggerFiring,
+                    triggers_pb2.GetTriggerFiringRequest(
+                        trigger_id=event_trigger.id, firing_id=firing.id
+                    ),
                 ),
                 NOT_FOUND,
             ),

@@ -82,9 +82,14 @@ async def test_trigger_lifecycle_and_validation(api: Api) -> None:
             "trigger.properties.end_time",
         ),
         (
+            # An EVENT trigger names its events, not a time rule.
             triggers_pb2.Trigger(
                 name="x", type=triggers_pb2.TRIGGER_TYPE_EVENT, properties=trigger().properties
             ),
+            "trigger.properties.event",
+        ),
+        (
+            triggers_pb2.Trigger(name="x", properties=trigger().properties),
             "trigger.type",
         ),
     ]

@@ -305,6 +305,74 @@ def test_schedules_quotas_and_services(cli: Cli) -> None:
     assert {"smaug-protection", "smaug-scheduler"} <= {s["binary"] for s in services}
 
 
+def test_event_triggers(cli: Cli) -> None:
+    cli.plan("released", "t2")
+    trigger = cli.json("trigger", "create", "pre-release", "--on-call", "--quiet-period", "0")
+    assert trigger["type"] == "TRIGGER_TYPE_EVENT"
+    assert "call" in trigger["properties"]["event"]
+    cli.ok(
+        "scheduled-operation",
+        "create",
+        "protect-release",
+        "--trigger",
+        "pre-release",
+        "--plan",
+        "released",
+    )
+    # A pipeline fires it and waits: the firing's protect ran, its checkpoint is named.
+    done = cli.run("trigger", "fire", "pre-release", "--request-id", "ci-1234", "--wait")
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    assert "Event call:ci-1234 recorded" in done.stdout
+    assert "succeeded" in done.stdout and UUID.search(done.stdout.split("Runs", 1)[1])
+    again = cli.json("trigger", "fire", "pre-release", "--request-id", "ci-1234")
+    assert again["duplicate"] is True
+    assert again["firing"]["state"] == "TRIGGER_FIRING_STATE_FIRED"
+    listed = cli.ok("trigger", "firings", "pre-release")
+    assert again["firing"]["id"] in listed and "fired" in listed
+    assert "ci-1234" in cli.ok("trigger", "firing", "pre-release", again["firing"]["id"])
+    assert "call" in cli.ok("trigger", "list")
+
+    chained = cli.json("trigger", "create", "after-released", "--after-plan", "released")
+    assert chained["properties"]["event"]["checkpoint_available"]["plan_id"]
+    copy = cli.json(
+        "scheduled-operation",
+        "create",
+        "mirror-it",
+        "--trigger",
+        "after-released",
+        "--plan",
+        "released",
+        "--destination",
+        "Mirror",
+    )
+    assert copy["operation_type"] == "SCHEDULED_OPERATION_TYPE_COPY"
+    assert copy["operation_definition"]["destination_provider_id"] == MIRROR
+    notified = cli.json(
+        "trigger",
+        "create",
+        "volumes",
+        "--on-notification",
+        "volume.create.end",
+        "--resource-type",
+        "OS::Cinder::Volume",
+        "--quiet-period",
+        "60",
+    )
+    assert notified["properties"]["event"]["notification"]["event_types"] == ["volume.create.end"]
+    updated = cli.json("trigger", "update", "volumes", "--quiet-period", "120")
+    assert updated["properties"]["event"]["quiet_period_seconds"] == 120
+    assert updated["properties"]["event"]["notification"]["resource_types"] == [
+        "OS::Cinder::Volume"
+    ]
+    bad = cli.run("trigger", "fire", "volumes", "--request-id", "not ok")
+    assert bad.returncode == 1 and "request_id" in bad.stderr
+    timed = cli.run("trigger", "create", "bad", "--cron", "0 2 * * *", "--project", "x")
+    assert timed.returncode == 2 and "--on-notification" in timed.stderr
+    for name in ("mirror-it", "protect-release"):
+        cli.ok("scheduled-operation", "delete", name)
+    cli.ok("trigger", "delete", "pre-release", "after-released", "volumes")
+
+
 def test_login_and_users(cli: Cli, tmp_path: Path) -> None:
     env = {k: v for k, v in cli.env.items() if k not in ("SMAUG_API", "SMAUG_DATA_DIR")}
     env["SMAUG_CLI_CONFIG"] = str(tmp_path / "cli.yaml")

@@ -218,6 +218,48 @@ def test_identity_is_passed_through(cloud: Cloud, path: str) -> None:
     assert status == 200 and json.loads(raw) in ({"plans": []}, {"triggers": []})
 
 
+def test_event_triggers_on_both_faces(cloud: Cloud) -> None:
+    """The native face fires event triggers (POST .../triggers/{id}:fire); Karbor's face lists
+    them as type "event" and leaves their rule alone."""
+    created = ok(
+        cloud,
+        "POST",
+        "/v1/triggers",
+        {
+            "name": "pre-release",
+            "type": "TRIGGER_TYPE_EVENT",
+            "properties": {"event": {"call": {}, "quiet_period_seconds": 60}},
+        },
+    )["trigger"]
+    path = f"/v1/triggers/{created['id']}"
+    fired = ok(cloud, "POST", f"{path}:fire", {"request_id": "ci-77", "description": "v2"})
+    assert fired["event"]["id"] == "call:ci-77" and not fired.get("duplicate")
+    again = ok(cloud, "POST", f"{path}:fire", {"request_id": "ci-77"})
+    assert again["duplicate"] is True and again["firing"]["id"] == fired["firing"]["id"]
+    firing = ok(cloud, "GET", f"{path}/firings/{fired['firing']['id']}")["firing"]
+    assert firing["state"] == "TRIGGER_FIRING_STATE_PENDING" and firing["event_count"] == 1
+    assert [f["id"] for f in ok(cloud, "GET", f"{path}/firings")["firings"]] == [firing["id"]]
+
+    karbor = f"/v1/admin/triggers/{created['id']}"
+    view = ok(cloud, "GET", karbor)["trigger_info"]
+    assert view["type"] == "event"
+    assert view["properties"]["source"] == "call" and view["properties"]["quiet_period"] == "60"
+    assert view["properties"]["window"] == "900" and "pattern" not in view["properties"]
+    events = ok(cloud, "GET", "/v1/admin/triggers?type=event")["triggers"]
+    assert created["id"] in [t["id"] for t in events]
+    assert created["id"] not in [
+        t["id"] for t in ok(cloud, "GET", "/v1/admin/triggers?type=time")["triggers"]
+    ]
+    status, _, message = fault(
+        cloud,
+        "PUT",
+        karbor,
+        {"trigger_info": {"properties": {"start_time": "2030-01-01 00:00:00"}}},
+    )
+    assert status == 400 and "native API" in message
+    assert ok(cloud, "DELETE", karbor) is None
+
+
 def test_bank_accounts_on_the_native_face(cloud: Cloud) -> None:
     root = cloud.mesh.data_dir.parent / "accounts"  # the default root beside the bank
     path = f"/v1/providers/{PROVIDER}/bank_accounts/rest-project"

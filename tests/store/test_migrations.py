@@ -27,7 +27,7 @@ def test_upgrade_keeps_data(database_url: str) -> None:
     old.dispose()
 
     new = Store(database_url)
-    assert current_revision(new.engine) == "0006"
+    assert current_revision(new.engine) == "0007"
     with new.write() as session:
         _, token = identities.create_user(session, "u", "p")
     # Re-running the upgrade is a no-op that keeps everything.

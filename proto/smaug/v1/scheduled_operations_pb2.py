@@ -28,7 +28,7 @@ from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mas
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#smaug/v1/scheduled_operations.proto\x12\x08smaug.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x86\x01\n\x1cScheduledOperationDefinition\x12\x19\n\x0bprovider_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x15\n\x07plan_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x13\n\x0bmax_backups\x18\x03 \x01(\x05\x12\x1f\n\x17retention_duration_days\x18\x04 \x01(\x05\"\xb8\x02\n\x15ScheduledOperationRun\x12\x31\n\rexpected_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0etriggered_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x05state\x18\x05 \x01(\x0e\x32$.smaug.v1.ScheduledOperationRunState\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\x15\n\rcheckpoint_id\x18\x07 \x01(\t\"\xf3\x03\n\x12ScheduledOperation\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x18\n\nproject_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12\x15\n\x07user_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x03\x12\x12\n\x04name\x18\x04 \x01(\tB\x04\xe2\x41\x01\x02\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12?\n\x0eoperation_type\x18\x06 \x01(\x0e\x32 .smaug.v1.ScheduledOperationTypeB\x05\xe2\x41\x02\x02\x05\x12\x18\n\ntrigger_id\x18\x07 \x01(\tB\x04\xe2\x41\x01\x02\x12J\n\x14operation_definition\x18\x08 \x01(\x0b\x32&.smaug.v1.ScheduledOperationDefinitionB\x04\xe2\x41\x01\x02\x12\x14\n\x07\x65nabled\x18\t \x01(\x08H\x00\x88\x01\x01\x12:\n\x0brecent_runs\x18\n \x03(\x0b\x32\x1f.smaug.v1.ScheduledOperationRunB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x42\n\n\x08_enabled\"\x7f\n\x1eListScheduledOperationsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0e\n\x06\x66ilter\x18\x03 \x01(\t\x12\x10\n\x08order_by\x18\x04 \x01(\t\x12\x14\n\x0c\x61ll_projects\x18\x05 \x01(\x08\"v\n\x1fListScheduledOperationsResponse\x12:\n\x14scheduled_operations\x18\x01 \x03(\x0b\x32\x1c.smaug.v1.ScheduledOperation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"D\n\x1cGetScheduledOperationRequest\x12$\n\x16scheduled_operation_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"Z\n\x1dGetScheduledOperationResponse\x12\x39\n\x13scheduled_operation\x18\x01 \x01(\x0b\x32\x1c.smaug.v1.ScheduledOperation\"b\n\x1f\x43reateScheduledOperationRequest\x12?\n\x13scheduled_operation\x18\x01 \x01(\x0b\x32\x1c.smaug.v1.ScheduledOperationB\x04\xe2\x41\x01\x02\"]\n CreateScheduledOperationResponse\x12\x39\n\x13scheduled_operation\x18\x01 \x01(\x0b\x32\x1c.smaug.v1.ScheduledOperation\"\x93\x01\n\x1fUpdateScheduledOperationRequest\x12?\n\x13scheduled_operation\x18\x01 \x01(\x0b\x32\x1c.smaug.v1.ScheduledOperationB\x04\xe2\x41\x01\x02\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"]\n UpdateScheduledOperationResponse\x12\x39\n\x13scheduled_operation\x18\x01 \x01(\x0b\x32\x1c.smaug.v1.ScheduledOperation\"G\n\x1f\x44\x65leteScheduledOperationRequest\x12$\n\x16scheduled_operation_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"\"\n DeleteScheduledOperationResponse*\x98\x01\n\x16ScheduledOperationType\x12(\n$SCHEDULED_OPERATION_TYPE_UNSPECIFIED\x10\x00\x12$\n SCHEDULED_OPERATION_TYPE_PROTECT\x10\x01\x12.\n*SCHEDULED_OPERATION_TYPE_RETENTION_PROTECT\x10\x02*\x8a\x02\n\x1aScheduledOperationRunState\x12-\n)SCHEDULED_OPERATION_RUN_STATE_UNSPECIFIED\x10\x00\x12-\n)SCHEDULED_OPERATION_RUN_STATE_IN_PROGRESS\x10\x01\x12+\n\'SCHEDULED_OPERATION_RUN_STATE_SUCCEEDED\x10\x02\x12(\n$SCHEDULED_OPERATION_RUN_STATE_FAILED\x10\x03\x12\x37\n3SCHEDULED_OPERATION_RUN_STATE_DROPPED_OUT_OF_WINDOW\x10\x04\x32\xf2\x06\n\x19ScheduledOperationService\x12\x90\x01\n\x17ListScheduledOperations\x12(.smaug.v1.ListScheduledOperationsRequest\x1a).smaug.v1.ListScheduledOperationsResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/scheduled_operations\x12\xa3\x01\n\x15GetScheduledOperation\x12&.smaug.v1.GetScheduledOperationRequest\x1a\'.smaug.v1.GetScheduledOperationResponse\"9\x82\xd3\xe4\x93\x02\x33\x12\x31/v1/scheduled_operations/{scheduled_operation_id}\x12\xa8\x01\n\x18\x43reateScheduledOperation\x12).smaug.v1.CreateScheduledOperationRequest\x1a*.smaug.v1.CreateScheduledOperationResponse\"5\x82\xd3\xe4\x93\x02/\"\x18/v1/scheduled_operations:\x13scheduled_operation\x12\xc1\x01\n\x18UpdateScheduledOperation\x12).smaug.v1.UpdateScheduledOperationRequest\x1a*.smaug.v1.UpdateScheduledOperationResponse\"N\x82\xd3\xe4\x93\x02H21/v1/scheduled_operations/{scheduled_operation.id}:\x13scheduled_operation\x12\xac\x01\n\x18\x44\x65leteScheduledOperation\x12).smaug.v1.DeleteScheduledOperationRequest\x1a*.smaug.v1.DeleteScheduledOperationResponse\"9\x82\xd3\xe4\x93\x02\x33*1/v1/scheduled_operations/{scheduled_operation_id}b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#smaug/v1/scheduled_operations.proto\x12\x08smaug.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa7\x01\n\x1cScheduledOperationDefinition\x12\x19\n\x0bprovider_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x15\n\x07plan_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x13\n\x0bmax_backups\x18\x03 \x01(\x05\x12\x1f\n\x17retention_duration_days\x18\x04 \x01(\x05\x12\x1f\n\x17\x64\x65stination_provider_id\x18\x05 \x01(\t\"\xd3\x02\n\x15ScheduledOperationRun\x12\x31\n\rexpected_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0etriggered_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x05state\x18\x05 \x01(\x0e\x32$.smaug.v1.ScheduledOperationRunState\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\x15\n\rcheckpoint_id\x18\x07 \x01(\t\x12\x19\n\x11trigger_firing_id\x18\x08 \x01(\t\"\xf3\x03\n\x12ScheduledOperation\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x18\n\nproject_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12\x15\n\x07user_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x03\x12\x12\n\x04name\x18\x04 \x01(\tB\x04\xe2\x41\x01\x02\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12?\n\x0eoperation_type\x18\x06 \x01(\x0e\x32 .smaug.v1.ScheduledOperationTypeB\x05\xe2\x41\x02\x02\x05\x12\x18\n\ntrigger_id\x18\x07 \x01(\tB\x04\xe2\x41\x01\x02\x12J\n\x14operation_definition\x18\x08 \x01(\x0b\x32&.smaug.v1.ScheduledOperationDefinitionB\x04\xe2\x41\x01\x02\x12\x14\n\x07\x65nabled\x18\t \x01(\x08H\x00\x88\x01\x01\x12:\n\x0brecent_runs\x18\n \x03(\x0b\x32\x1f.smaug.v1.ScheduledOperationRunB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x42\n\n\x08_enabled\"\x7f\n\x1eListScheduledOperationsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0e\n\x06\x66ilter\x18\x03 \x01(\t\x12\x10\n\x08order_by\x18\x04 \x01(\t\x12\x14\n\x0c\x61ll_projects\x18\x05 \x01(\x08\"v\n\x1fListScheduledOperationsResponse\x12:\n\x14scheduled_operations\x18\x01 \x03(\x0b\x32\x1c.smaug.v1.ScheduledOperation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"D\n\x1cGetScheduledOperationRequest\x12$\n\x16scheduled_operation_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"Z\n\x1dGetScheduledOperationResponse\x12\x39\n\x13scheduled_operation\x18\x01 \x01(\x0b\x32\x1c.smaug.v1.ScheduledOperation\"b\n\x1f\x43reateScheduledOperationRequest\x12?\n\x13scheduled_operation\x18\x01 \x01(\x0b\x32\x1c.smaug.v1.ScheduledOperationB\x04\xe2\x41\x01\x02\"]\n CreateScheduledOperationResponse\x12\x39\n\x13scheduled_operation\x18\x01 \x01(\x0b\x32\x1c.smaug.v1.ScheduledOperation\"\x93\x01\n\x1fUpdateScheduledOperationRequest\x12?\n\x13scheduled_operation\x18\x01 \x01(\x0b\x32\x1c.smaug.v1.ScheduledOperationB\x04\xe2\x41\x01\x02\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"]\n UpdateScheduledOperationResponse\x12\x39\n\x13scheduled_operation\x18\x01 \x01(\x0b\x32\x1c.smaug.v1.ScheduledOperation\"G\n\x1f\x44\x65leteScheduledOperationRequest\x12$\n\x16scheduled_operation_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"\"\n DeleteScheduledOperationResponse*\xbb\x01\n\x16ScheduledOperationType\x12(\n$SCHEDULED_OPERATION_TYPE_UNSPECIFIED\x10\x00\x12$\n SCHEDULED_OPERATION_TYPE_PROTECT\x10\x01\x12.\n*SCHEDULED_OPERATION_TYPE_RETENTION_PROTECT\x10\x02\x12!\n\x1dSCHEDULED_OPERATION_TYPE_COPY\x10\x03*\x8a\x02\n\x1aScheduledOperationRunState\x12-\n)SCHEDULED_OPERATION_RUN_STATE_UNSPECIFIED\x10\x00\x12-\n)SCHEDULED_OPERATION_RUN_STATE_IN_PROGRESS\x10\x01\x12+\n\'SCHEDULED_OPERATION_RUN_STATE_SUCCEEDED\x10\x02\x12(\n$SCHEDULED_OPERATION_RUN_STATE_FAILED\x10\x03\x12\x37\n3SCHEDULED_OPERATION_RUN_STATE_DROPPED_OUT_OF_WINDOW\x10\x04\x32\xf2\x06\n\x19ScheduledOperationService\x12\x90\x01\n\x17ListScheduledOperations\x12(.smaug.v1.ListScheduledOperationsRequest\x1a).smaug.v1.ListScheduledOperationsResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/scheduled_operations\x12\xa3\x01\n\x15GetScheduledOperation\x12&.smaug.v1.GetScheduledOperationRequest\x1a\'.smaug.v1.GetScheduledOperationResponse\"9\x82\xd3\xe4\x93\x02\x33\x12\x31/v1/scheduled_operations/{scheduled_operation_id}\x12\xa8\x01\n\x18\x43reateScheduledOperation\x12).smaug.v1.CreateScheduledOperationRequest\x1a*.smaug.v1.CreateScheduledOperationResponse\"5\x82\xd3\xe4\x93\x02/\"\x18/v1/scheduled_operations:\x13scheduled_operation\x12\xc1\x01\n\x18UpdateScheduledOperation\x12).smaug.v1.UpdateScheduledOperationRequest\x1a*.smaug.v1.UpdateScheduledOperationResponse\"N\x82\xd3\xe4\x93\x02H21/v1/scheduled_operations/{scheduled_operation.id}:\x13scheduled_operation\x12\xac\x01\n\x18\x44\x65leteScheduledOperation\x12).smaug.v1.DeleteScheduledOperationRequest\x1a*.smaug.v1.DeleteScheduledOperationResponse\"9\x82\xd3\xe4\x93\x02\x33*1/v1/scheduled_operations/{scheduled_operation_id}b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -77,36 +77,36 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SCHEDULEDOPERATIONSERVICE'].methods_by_name['UpdateScheduledOperation']._serialized_options = b'\202\323\344\223\002H21/v1/scheduled_operations/{scheduled_operation.id}:\023scheduled_operation'
   _globals['_SCHEDULEDOPERATIONSERVICE'].methods_by_name['DeleteScheduledOperation']._loaded_options = None
   _globals['_SCHEDULEDOPERATIONSERVICE'].methods_by_name['DeleteScheduledOperation']._serialized_options = b'\202\323\344\223\0023*1/v1/scheduled_operations/{scheduled_operation_id}'
-  _globals['_SCHEDULEDOPERATIONTYPE']._serialized_start=2094
-  _globals['_SCHEDULEDOPERATIONTYPE']._serialized_end=2246
-  _globals['_SCHEDULEDOPERATIONRUNSTATE']._serialized_start=2249
-  _globals['_SCHEDULEDOPERATIONRUNSTATE']._serialized_end=2515
+  _globals['_SCHEDULEDOPERATIONTYPE']._serialized_start=2154
+  _globals['_SCHEDULEDOPERATIONTYPE']._serialized_end=2341
+  _globals['_SCHEDULEDOPERATIONRUNSTATE']._serialized_start=2344
+  _globals['_SCHEDULEDOPERATIONRUNSTATE']._serialized_end=2610
   _globals['_SCHEDULEDOPERATIONDEFINITION']._serialized_start=180
-  _globals['_SCHEDULEDOPERATIONDEFINITION']._serialized_end=314
-  _globals['_SCHEDULEDOPERATIONRUN']._serialized_start=317
-  _globals['_SCHEDULEDOPERATIONRUN']._serialized_end=629
-  _globals['_SCHEDULEDOPERATION']._serialized_start=632
-  _globals['_SCHEDULEDOPERATION']._serialized_end=1131
-  _globals['_LISTSCHEDULEDOPERATIONSREQUEST']._serialized_start=1133
-  _globals['_LISTSCHEDULEDOPERATIONSREQUEST']._serialized_end=1260
-  _globals['_LISTSCHEDULEDOPERATIONSRESPONSE']._serialized_start=1262
-  _globals['_LISTSCHEDULEDOPERATIONSRESPONSE']._serialized_end=1380
-  _globals['_GETSCHEDULEDOPERATIONREQUEST']._serialized_start=1382
-  _globals['_GETSCHEDULEDOPERATIONREQUEST']._serialized_end=1450
-  _globals['_GETSCHEDULEDOPERATIONRESPONSE']._serialized_start=1452
-  _globals['_GETSCHEDULEDOPERATIONRESPONSE']._serialized_end=1542
-  _globals['_CREATESCHEDULEDOPERATIONREQUEST']._serialized_start=1544
-  _globals['_CREATESCHEDULEDOPERATIONREQUEST']._serialized_end=1642
-  _globals['_CREATESCHEDULEDOPERATIONRESPONSE']._serialized_start=1644
-  _globals['_CREATESCHEDULEDOPERATIONRESPONSE']._serialized_end=1737
-  _globals['_UPDATESCHEDULEDOPERATIONREQUEST']._serialized_start=1740
-  _globals['_UPDATESCHEDULEDOPERATIONREQUEST']._serialized_end=1887
-  _globals['_UPDATESCHEDULEDOPERATIONRESPONSE']._serialized_start=1889
-  _globals['_UPDATESCHEDULEDOPERATIONRESPONSE']._serialized_end=1982
-  _globals['_DELETESCHEDULEDOPERATIONREQUEST']._serialized_start=1984
-  _globals['_DELETESCHEDULEDOPERATIONREQUEST']._serialized_end=2055
-  _globals['_DELETESCHEDULEDOPERATIONRESPONSE']._serialized_start=2057
-  _globals['_DELETESCHEDULEDOPERATIONRESPONSE']._serialized_end=2091
-  _globals['_SCHEDULEDOPERATIONSERVICE']._serialized_start=2518
-  _globals['_SCHEDULEDOPERATIONSERVICE']._serialized_end=3400
+  _globals['_SCHEDULEDOPERATIONDEFINITION']._serialized_end=347
+  _globals['_SCHEDULEDOPERATIONRUN']._serialized_start=350
+  _globals['_SCHEDULEDOPERATIONRUN']._serialized_end=689
+  _globals['_SCHEDULEDOPERATION']._serialized_start=692
+  _globals['_SCHEDULEDOPERATION']._serialized_end=1191
+  _globals['_LISTSCHEDULEDOPERATIONSREQUEST']._serialized_start=1193
+  _globals['_LISTSCHEDULEDOPERATIONSREQUEST']._serialized_end=1320
+  _globals['_LISTSCHEDULEDOPERATIONSRESPONSE']._serialized_start=1322
+  _globals['_LISTSCHEDULEDOPERATIONSRESPONSE']._serialized_end=1440
+  _globals['_GETSCHEDULEDOPERATIONREQUEST']._serialized_start=1442
+  _globals['_GETSCHEDULEDOPERATIONREQUEST']._serialized_end=1510
+  _globals['_GETSCHEDULEDOPERATIONRESPONSE']._serialized_start=1512
+  _globals['_GETSCHEDULEDOPERATIONRESPONSE']._serialized_end=1602
+  _globals['_CREATESCHEDULEDOPERATIONREQUEST']._serialized_start=1604
+  _globals['_CREATESCHEDULEDOPERATIONREQUEST']._serialized_end=1702
+  _globals['_CREATESCHEDULEDOPERATIONRESPONSE']._serialized_start=1704
+  _globals['_CREATESCHEDULEDOPERATIONRESPONSE']._serialized_end=1797
+  _globals['_UPDATESCHEDULEDOPERATIONREQUEST']._serialized_start=1800
+  _globals['_UPDATESCHEDULEDOPERATIONREQUEST']._serialized_end=1947
+  _globals['_UPDATESCHEDULEDOPERATIONRESPONSE']._serialized_start=1949
+  _globals['_UPDATESCHEDULEDOPERATIONRESPONSE']._serialized_end=2042
+  _globals['_DELETESCHEDULEDOPERATIONREQUEST']._serialized_start=2044
+  _globals['_DELETESCHEDULEDOPERATIONREQUEST']._serialized_end=2115
+  _globals['_DELETESCHEDULEDOPERATIONRESPONSE']._serialized_start=2117
+  _globals['_DELETESCHEDULEDOPERATIONRESPONSE']._serialized_end=2151
+  _globals['_SCHEDULEDOPERATIONSERVICE']._serialized_start=2613
+  _globals['_SCHEDULEDOPERATIONSERVICE']._serialized_end=3495
 # @@protoc_insertion_point(module_scope)

@@ -18,6 +18,7 @@ class ScheduledOperationType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SCHEDULED_OPERATION_TYPE_UNSPECIFIED: _ClassVar[ScheduledOperationType]
     SCHEDULED_OPERATION_TYPE_PROTECT: _ClassVar[ScheduledOperationType]
     SCHEDULED_OPERATION_TYPE_RETENTION_PROTECT: _ClassVar[ScheduledOperationType]
+    SCHEDULED_OPERATION_TYPE_COPY: _ClassVar[ScheduledOperationType]
 
 class ScheduledOperationRunState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -29,6 +30,7 @@ class ScheduledOperationRunState(int, metaclass=_enum_type_wrapper.EnumTypeWrapp
 SCHEDULED_OPERATION_TYPE_UNSPECIFIED: ScheduledOperationType
 SCHEDULED_OPERATION_TYPE_PROTECT: ScheduledOperationType
 SCHEDULED_OPERATION_TYPE_RETENTION_PROTECT: ScheduledOperationType
+SCHEDULED_OPERATION_TYPE_COPY: ScheduledOperationType
 SCHEDULED_OPERATION_RUN_STATE_UNSPECIFIED: ScheduledOperationRunState
 SCHEDULED_OPERATION_RUN_STATE_IN_PROGRESS: ScheduledOperationRunState
 SCHEDULED_OPERATION_RUN_STATE_SUCCEEDED: ScheduledOperationRunState
@@ -36,19 +38,21 @@ SCHEDULED_OPERATION_RUN_STATE_FAILED: ScheduledOperationRunState
 SCHEDULED_OPERATION_RUN_STATE_DROPPED_OUT_OF_WINDOW: ScheduledOperationRunState
 
 class ScheduledOperationDefinition(_message.Message):
-    __slots__ = ("provider_id", "plan_id", "max_backups", "retention_duration_days")
+    __slots__ = ("provider_id", "plan_id", "max_backups", "retention_duration_days", "destination_provider_id")
     PROVIDER_ID_FIELD_NUMBER: _ClassVar[int]
     PLAN_ID_FIELD_NUMBER: _ClassVar[int]
     MAX_BACKUPS_FIELD_NUMBER: _ClassVar[int]
     RETENTION_DURATION_DAYS_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_PROVIDER_ID_FIELD_NUMBER: _ClassVar[int]
     provider_id: str
     plan_id: str
     max_backups: int
     retention_duration_days: int
-    def __init__(self, provider_id: _Optional[str] = ..., plan_id: _Optional[str] = ..., max_backups: _Optional[int] = ..., retention_duration_days: _Optional[int] = ...) -> None: ...
+    destination_provider_id: str
+    def __init__(self, provider_id: _Optional[str] = ..., plan_id: _Optional[str] = ..., max_backups: _Optional[int] = ..., retention_duration_days: _Optional[int] = ..., destination_provider_id: _Optional[str] = ...) -> None: ...
 
 class ScheduledOperationRun(_message.Message):
-    __slots__ = ("expected_time", "triggered_time", "start_time", "end_time", "state", "reason", "checkpoint_id")
+    __slots__ = ("expected_time", "triggered_time", "start_time", "end_time", "state", "reason", "checkpoint_id", "trigger_firing_id")
     EXPECTED_TIME_FIELD_NUMBER: _ClassVar[int]
     TRIGGERED_TIME_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -56,6 +60,7 @@ class ScheduledOperationRun(_message.Message):
     STATE_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     CHECKPOINT_ID_FIELD_NUMBER: _ClassVar[int]
+    TRIGGER_FIRING_ID_FIELD_NUMBER: _ClassVar[int]
     expected_time: _timestamp_pb2.Timestamp
     triggered_time: _timestamp_pb2.Timestamp
     start_time: _timestamp_pb2.Timestamp
@@ -63,7 +68,8 @@ class ScheduledOperationRun(_message.Message):
     state: ScheduledOperationRunState
     reason: str
     checkpoint_id: str
-    def __init__(self, expected_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., triggered_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[ScheduledOperationRunState, str]] = ..., reason: _Optional[str] = ..., checkpoint_id: _Optional[str] = ...) -> None: ...
+    trigger_firing_id: str
+    def __init__(self, expected_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., triggered_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[ScheduledOperationRunState, str]] = ..., reason: _Optional[str] = ..., checkpoint_id: _Optional[str] = ..., trigger_firing_id: _Optional[str] = ...) -> None: ...
 
 class ScheduledOperation(_message.Message):
     __slots__ = ("id", "project_id", "user_id", "name", "description", "operation_type", "trigger_id", "operation_definition", "enabled", "recent_runs", "create_time", "update_time")

@@ -26,9 +26,9 @@ if _version_not_supported:
 
 
 class ScheduledOperationServiceStub:
-    """ScheduledOperationService binds operations (protect, protect with retention) to triggers.
-    The scheduler runs each enabled operation once per occurrence of its trigger, on behalf of the
-    user who created it.
+    """ScheduledOperationService binds operations (protect, protect with retention, copy) to
+    triggers. The scheduler runs each enabled operation once per occurrence (TIME) or firing
+    (EVENT) of its trigger, on behalf of the user who created it.
     """
 
     def __init__(self, channel):
@@ -65,9 +65,9 @@ class ScheduledOperationServiceStub:
 
 
 class ScheduledOperationServiceServicer:
-    """ScheduledOperationService binds operations (protect, protect with retention) to triggers.
-    The scheduler runs each enabled operation once per occurrence of its trigger, on behalf of the
-    user who created it.
+    """ScheduledOperationService binds operations (protect, protect with retention, copy) to
+    triggers. The scheduler runs each enabled operation once per occurrence (TIME) or firing
+    (EVENT) of its trigger, on behalf of the user who created it.
     """
 
     def ListScheduledOperations(self, request, context):
@@ -88,8 +88,10 @@ class ScheduledOperationServiceServicer:
     def CreateScheduledOperation(self, request, context):
         """CreateScheduledOperation binds an operation to a trigger. NOT_FOUND when the trigger does
         not exist; INVALID_ARGUMENT when a required field is missing, the plan does not exist or
-        belongs to another provider than operation_definition.provider_id, or retention settings are
-        given for PROTECT or are negative.
+        belongs to another provider than operation_definition.provider_id, retention settings are
+        given for PROTECT or COPY or are negative, destination_provider_id is given for another
+        type than COPY or names no provider, or a protect bound to a checkpoint-available trigger
+        would fire its own trigger again (directly or through a chain).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -150,9 +152,9 @@ def add_ScheduledOperationServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ScheduledOperationService:
-    """ScheduledOperationService binds operations (protect, protect with retention) to triggers.
-    The scheduler runs each enabled operation once per occurrence of its trigger, on behalf of the
-    user who created it.
+    """ScheduledOperationService binds operations (protect, protect with retention, copy) to
+    triggers. The scheduler runs each enabled operation once per occurrence (TIME) or firing
+    (EVENT) of its trigger, on behalf of the user who created it.
     """
 
     @staticmethod

@@ -27,9 +27,9 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class ScheduledOperationServiceStub:
-    """ScheduledOperationService binds operations (protect, protect with retention) to triggers.
-    The scheduler runs each enabled operation once per occurrence of its trigger, on behalf of the
-    user who created it.
+    """ScheduledOperationService binds operations (protect, protect with retention, copy) to
+    triggers. The scheduler runs each enabled operation once per occurrence (TIME) or firing
+    (EVENT) of its trigger, on behalf of the user who created it.
     """
 
     @_typing.overload
@@ -45,8 +45,10 @@ class ScheduledOperationServiceStub:
     CreateScheduledOperation: _grpc.UnaryUnaryMultiCallable[_scheduled_operations_pb2.CreateScheduledOperationRequest, _scheduled_operations_pb2.CreateScheduledOperationResponse]
     """CreateScheduledOperation binds an operation to a trigger. NOT_FOUND when the trigger does
     not exist; INVALID_ARGUMENT when a required field is missing, the plan does not exist or
-    belongs to another provider than operation_definition.provider_id, or retention settings are
-    given for PROTECT or are negative.
+    belongs to another provider than operation_definition.provider_id, retention settings are
+    given for PROTECT or COPY or are negative, destination_provider_id is given for another
+    type than COPY or names no provider, or a protect bound to a checkpoint-available trigger
+    would fire its own trigger again (directly or through a chain).
     """
     UpdateScheduledOperation: _grpc.UnaryUnaryMultiCallable[_scheduled_operations_pb2.UpdateScheduledOperationRequest, _scheduled_operations_pb2.UpdateScheduledOperationResponse]
     """UpdateScheduledOperation changes name, description, enabled, trigger or definition; a run
@@ -61,9 +63,9 @@ class ScheduledOperationServiceStub:
 
 @_typing.type_check_only
 class ScheduledOperationServiceAsyncStub(ScheduledOperationServiceStub):
-    """ScheduledOperationService binds operations (protect, protect with retention) to triggers.
-    The scheduler runs each enabled operation once per occurrence of its trigger, on behalf of the
-    user who created it.
+    """ScheduledOperationService binds operations (protect, protect with retention, copy) to
+    triggers. The scheduler runs each enabled operation once per occurrence (TIME) or firing
+    (EVENT) of its trigger, on behalf of the user who created it.
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
@@ -76,8 +78,10 @@ class ScheduledOperationServiceAsyncStub(ScheduledOperationServiceStub):
     CreateScheduledOperation: _aio.UnaryUnaryMultiCallable[_scheduled_operations_pb2.CreateScheduledOperationRequest, _scheduled_operations_pb2.CreateScheduledOperationResponse]  # type: ignore[assignment]
     """CreateScheduledOperation binds an operation to a trigger. NOT_FOUND when the trigger does
     not exist; INVALID_ARGUMENT when a required field is missing, the plan does not exist or
-    belongs to another provider than operation_definition.provider_id, or retention settings are
-    given for PROTECT or are negative.
+    belongs to another provider than operation_definition.provider_id, retention settings are
+    given for PROTECT or COPY or are negative, destination_provider_id is given for another
+    type than COPY or names no provider, or a protect bound to a checkpoint-available trigger
+    would fire its own trigger again (directly or through a chain).
     """
     UpdateScheduledOperation: _aio.UnaryUnaryMultiCallable[_scheduled_operations_pb2.UpdateScheduledOperationRequest, _scheduled_operations_pb2.UpdateScheduledOperationResponse]  # type: ignore[assignment]
     """UpdateScheduledOperation changes name, description, enabled, trigger or definition; a run
@@ -91,9 +95,9 @@ class ScheduledOperationServiceAsyncStub(ScheduledOperationServiceStub):
     """
 
 class ScheduledOperationServiceServicer(metaclass=_abc_1.ABCMeta):
-    """ScheduledOperationService binds operations (protect, protect with retention) to triggers.
-    The scheduler runs each enabled operation once per occurrence of its trigger, on behalf of the
-    user who created it.
+    """ScheduledOperationService binds operations (protect, protect with retention, copy) to
+    triggers. The scheduler runs each enabled operation once per occurrence (TIME) or firing
+    (EVENT) of its trigger, on behalf of the user who created it.
     """
 
     @_abc_1.abstractmethod
@@ -122,8 +126,10 @@ class ScheduledOperationServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_scheduled_operations_pb2.CreateScheduledOperationResponse, _abc.Awaitable[_scheduled_operations_pb2.CreateScheduledOperationResponse]]:
         """CreateScheduledOperation binds an operation to a trigger. NOT_FOUND when the trigger does
         not exist; INVALID_ARGUMENT when a required field is missing, the plan does not exist or
-        belongs to another provider than operation_definition.provider_id, or retention settings are
-        given for PROTECT or are negative.
+        belongs to another provider than operation_definition.provider_id, retention settings are
+        given for PROTECT or COPY or are negative, destination_provider_id is given for another
+        type than COPY or names no provider, or a protect bound to a checkpoint-available trigger
+        would fire its own trigger again (directly or through a chain).
         """
 
     @_abc_1.abstractmethod

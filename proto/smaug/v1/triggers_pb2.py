@@ -26,19 +26,16 @@ from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from smaug.v1 import scheduled_operations_pb2 as smaug_dot_v1_dot_scheduled__operations__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17smaug/v1/triggers.proto\x12\x08smaug.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcf\x01\n\x11TriggerProperties\x12-\n\x06\x66ormat\x18\x01 \x01(\x0e\x32\x17.smaug.v1.TriggerFormatB\x04\xe2\x41\x01\x02\x12\x15\n\x07pattern\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12.\n\nstart_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0ewindow_seconds\x18\x05 \x01(\x05\"\xd4\x02\n\x07Trigger\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x18\n\nproject_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12\x12\n\x04name\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02\x12*\n\x04type\x18\x04 \x01(\x0e\x32\x15.smaug.v1.TriggerTypeB\x05\xe2\x41\x02\x02\x05\x12\x35\n\nproperties\x18\x05 \x01(\x0b\x32\x1b.smaug.v1.TriggerPropertiesB\x04\xe2\x41\x01\x02\x12\x38\n\x0enext_fire_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\"t\n\x13ListTriggersRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0e\n\x06\x66ilter\x18\x03 \x01(\t\x12\x10\n\x08order_by\x18\x04 \x01(\t\x12\x14\n\x0c\x61ll_projects\x18\x05 \x01(\x08\"T\n\x14ListTriggersResponse\x12#\n\x08triggers\x18\x01 \x03(\x0b\x32\x11.smaug.v1.Trigger\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"-\n\x11GetTriggerRequest\x12\x18\n\ntrigger_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"8\n\x12GetTriggerResponse\x12\"\n\x07trigger\x18\x01 \x01(\x0b\x32\x11.smaug.v1.Trigger\"@\n\x14\x43reateTriggerRequest\x12(\n\x07trigger\x18\x01 \x01(\x0b\x32\x11.smaug.v1.TriggerB\x04\xe2\x41\x01\x02\";\n\x15\x43reateTriggerResponse\x12\"\n\x07trigger\x18\x01 \x01(\x0b\x32\x11.smaug.v1.Trigger\"q\n\x14UpdateTriggerRequest\x12(\n\x07trigger\x18\x01 \x01(\x0b\x32\x11.smaug.v1.TriggerB\x04\xe2\x41\x01\x02\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\";\n\x15UpdateTriggerResponse\x12\"\n\x07trigger\x18\x01 \x01(\x0b\x32\x11.smaug.v1.Trigger\"0\n\x14\x44\x65leteTriggerRequest\x12\x18\n\ntrigger_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"\x17\n\x15\x44\x65leteTriggerResponse*Z\n\x0bTriggerType\x12\x1c\n\x18TRIGGER_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11TRIGGER_TYPE_TIME\x10\x01\x12\x16\n\x12TRIGGER_TYPE_EVENT\x10\x02*h\n\rTriggerFormat\x12\x1e\n\x1aTRIGGER_FORMAT_UNSPECIFIED\x10\x00\x12\x1b\n\x17TRIGGER_FORMAT_CALENDAR\x10\x01\x12\x1a\n\x16TRIGGER_FORMAT_CRONTAB\x10\x02\x32\xc5\x04\n\x0eTriggerService\x12\x63\n\x0cListTriggers\x12\x1d.smaug.v1.ListTriggersRequest\x1a\x1e.smaug.v1.ListTriggersResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\x0c/v1/triggers\x12j\n\nGetTrigger\x12\x1b.smaug.v1.GetTriggerRequest\x1a\x1c.smaug.v1.GetTriggerResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/triggers/{trigger_id}\x12o\n\rCreateTrigger\x12\x1e.smaug.v1.CreateTriggerRequest\x1a\x1f.smaug.v1.CreateTriggerResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\"\x0c/v1/triggers:\x07trigger\x12|\n\rUpdateTrigger\x12\x1e.smaug.v1.UpdateTriggerRequest\x1a\x1f.smaug.v1.UpdateTriggerResponse\"*\x82\xd3\xe4\x93\x02$2\x19/v1/triggers/{trigger.id}:\x07trigger\x12s\n\rDeleteTrigger\x12\x1e.smaug.v1.DeleteTriggerRequest\x1a\x1f.smaug.v1.DeleteTriggerResponse\"!\x82\xd3\xe4\x93\x02\x1b*\x19/v1/triggers/{trigger_id}b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17smaug/v1/triggers.proto\x12\x08smaug.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#smaug/v1/scheduled_operations.proto\"\xe7\x01\n\x11TriggerProperties\x12\'\n\x06\x66ormat\x18\x01 \x01(\x0e\x32\x17.smaug.v1.TriggerFormat\x12\x0f\n\x07pattern\x18\x02 \x01(\t\x12.\n\nstart_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0ewindow_seconds\x18\x05 \x01(\x05\x12\"\n\x05\x65vent\x18\x06 \x01(\x0b\x32\x13.smaug.v1.EventRule\"\xf5\x01\n\tEventRule\x12)\n\x04\x63\x61ll\x18\x01 \x01(\x0b\x32\x19.smaug.v1.CallEventSourceH\x00\x12\x39\n\x0cnotification\x18\x02 \x01(\x0b\x32!.smaug.v1.NotificationEventSourceH\x00\x12?\n\x14\x63heckpoint_available\x18\x03 \x01(\x0b\x32\x1f.smaug.v1.CheckpointEventSourceH\x00\x12\x1c\n\x14quiet_period_seconds\x18\x04 \x01(\x05\x12\x19\n\x11max_delay_seconds\x18\x05 \x01(\x05\x42\x08\n\x06source\"\x11\n\x0f\x43\x61llEventSource\"Z\n\x17NotificationEventSource\x12\x13\n\x0b\x65vent_types\x18\x01 \x03(\t\x12\x12\n\nproject_id\x18\x02 \x01(\t\x12\x16\n\x0eresource_types\x18\x03 \x03(\t\"(\n\x15\x43heckpointEventSource\x12\x0f\n\x07plan_id\x18\x01 \x01(\t\"\xd4\x02\n\x07Trigger\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x18\n\nproject_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12\x12\n\x04name\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02\x12*\n\x04type\x18\x04 \x01(\x0e\x32\x15.smaug.v1.TriggerTypeB\x05\xe2\x41\x02\x02\x05\x12\x35\n\nproperties\x18\x05 \x01(\x0b\x32\x1b.smaug.v1.TriggerPropertiesB\x04\xe2\x41\x01\x02\x12\x38\n\x0enext_fire_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\"t\n\x13ListTriggersRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0e\n\x06\x66ilter\x18\x03 \x01(\t\x12\x10\n\x08order_by\x18\x04 \x01(\t\x12\x14\n\x0c\x61ll_projects\x18\x05 \x01(\x08\"T\n\x14ListTriggersResponse\x12#\n\x08triggers\x18\x01 \x03(\x0b\x32\x11.smaug.v1.Trigger\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"-\n\x11GetTriggerRequest\x12\x18\n\ntrigger_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"8\n\x12GetTriggerResponse\x12\"\n\x07trigger\x18\x01 \x01(\x0b\x32\x11.smaug.v1.Trigger\"@\n\x14\x43reateTriggerRequest\x12(\n\x07trigger\x18\x01 \x01(\x0b\x32\x11.smaug.v1.TriggerB\x04\xe2\x41\x01\x02\";\n\x15\x43reateTriggerResponse\x12\"\n\x07trigger\x18\x01 \x01(\x0b\x32\x11.smaug.v1.Trigger\"q\n\x14UpdateTriggerRequest\x12(\n\x07trigger\x18\x01 \x01(\x0b\x32\x11.smaug.v1.TriggerB\x04\xe2\x41\x01\x02\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\";\n\x15UpdateTriggerResponse\x12\"\n\x07trigger\x18\x01 \x01(\x0b\x32\x11.smaug.v1.Trigger\"0\n\x14\x44\x65leteTriggerRequest\x12\x18\n\ntrigger_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"\x17\n\x15\x44\x65leteTriggerResponse\"\xce\x02\n\x0cTriggerEvent\x12\n\n\x02id\x18\x01 \x01(\t\x12,\n\x06source\x18\x02 \x01(\x0e\x32\x1c.smaug.v1.TriggerEventSource\x12\x12\n\nevent_type\x18\x03 \x01(\t\x12\x30\n\x0creceive_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nevent_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nproject_id\x18\x06 \x01(\t\x12\x15\n\rresource_type\x18\x07 \x01(\t\x12\x13\n\x0bresource_id\x18\x08 \x01(\t\x12\x0f\n\x07user_id\x18\t \x01(\t\x12\x14\n\x0cpublisher_id\x18\n \x01(\t\x12\x12\n\nrequest_id\x18\x0b \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x0c \x01(\t\"\x8f\x01\n\x10TriggerFiringRun\x12\x1e\n\x16scheduled_operation_id\x18\x01 \x01(\t\x12\x33\n\x05state\x18\x02 \x01(\x0e\x32$.smaug.v1.ScheduledOperationRunState\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x16\n\x0e\x63heckpoint_ids\x18\x04 \x03(\t\"\xdd\x02\n\rTriggerFiring\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\ntrigger_id\x18\x02 \x01(\t\x12+\n\x05state\x18\x03 \x01(\x0e\x32\x1c.smaug.v1.TriggerFiringState\x12\x34\n\x10\x66irst_event_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0flast_event_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tfire_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x65vent_count\x18\x07 \x01(\x05\x12&\n\x06\x65vents\x18\x08 \x03(\x0b\x32\x16.smaug.v1.TriggerEvent\x12(\n\x04runs\x18\t \x03(\x0b\x32\x1a.smaug.v1.TriggerFiringRun\"W\n\x12\x46ireTriggerRequest\x12\x18\n\ntrigger_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\"x\n\x13\x46ireTriggerResponse\x12%\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x16.smaug.v1.TriggerEvent\x12\x11\n\tduplicate\x18\x02 \x01(\x08\x12\'\n\x06\x66iring\x18\x03 \x01(\x0b\x32\x17.smaug.v1.TriggerFiring\"\\\n\x19ListTriggerFiringsRequest\x12\x18\n\ntrigger_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"_\n\x1aListTriggerFiringsResponse\x12(\n\x07\x66irings\x18\x01 \x03(\x0b\x32\x17.smaug.v1.TriggerFiring\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"L\n\x17GetTriggerFiringRequest\x12\x18\n\ntrigger_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x17\n\tfiring_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\"C\n\x18GetTriggerFiringResponse\x12\'\n\x06\x66iring\x18\x01 \x01(\x0b\x32\x17.smaug.v1.TriggerFiring*Z\n\x0bTriggerType\x12\x1c\n\x18TRIGGER_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11TRIGGER_TYPE_TIME\x10\x01\x12\x16\n\x12TRIGGER_TYPE_EVENT\x10\x02*h\n\rTriggerFormat\x12\x1e\n\x1aTRIGGER_FORMAT_UNSPECIFIED\x10\x00\x12\x1b\n\x17TRIGGER_FORMAT_CALENDAR\x10\x01\x12\x1a\n\x16TRIGGER_FORMAT_CRONTAB\x10\x02*|\n\x12TriggerFiringState\x12$\n TRIGGER_FIRING_STATE_UNSPECIFIED\x10\x00\x12 \n\x1cTRIGGER_FIRING_STATE_PENDING\x10\x01\x12\x1e\n\x1aTRIGGER_FIRING_STATE_FIRED\x10\x02*\xaf\x01\n\x12TriggerEventSource\x12$\n TRIGGER_EVENT_SOURCE_UNSPECIFIED\x10\x00\x12\x1d\n\x19TRIGGER_EVENT_SOURCE_CALL\x10\x01\x12%\n!TRIGGER_EVENT_SOURCE_NOTIFICATION\x10\x02\x12-\n)TRIGGER_EVENT_SOURCE_CHECKPOINT_AVAILABLE\x10\x03\x32\xdc\x07\n\x0eTriggerService\x12\x63\n\x0cListTriggers\x12\x1d.smaug.v1.ListTriggersRequest\x1a\x1e.smaug.v1.ListTriggersResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\x0c/v1/triggers\x12j\n\nGetTrigger\x12\x1b.smaug.v1.GetTriggerRequest\x1a\x1c.smaug.v1.GetTriggerResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/triggers/{trigger_id}\x12o\n\rCreateTrigger\x12\x1e.smaug.v1.CreateTriggerRequest\x1a\x1f.smaug.v1.CreateTriggerResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\"\x0c/v1/triggers:\x07trigger\x12|\n\rUpdateTrigger\x12\x1e.smaug.v1.UpdateTriggerRequest\x1a\x1f.smaug.v1.UpdateTriggerResponse\"*\x82\xd3\xe4\x93\x02$2\x19/v1/triggers/{trigger.id}:\x07trigger\x12s\n\rDeleteTrigger\x12\x1e.smaug.v1.DeleteTriggerRequest\x1a\x1f.smaug.v1.DeleteTriggerResponse\"!\x82\xd3\xe4\x93\x02\x1b*\x19/v1/triggers/{trigger_id}\x12u\n\x0b\x46ireTrigger\x12\x1c.smaug.v1.FireTriggerRequest\x1a\x1d.smaug.v1.FireTriggerResponse\")\x82\xd3\xe4\x93\x02#\"\x1e/v1/triggers/{trigger_id}:fire:\x01*\x12\x8a\x01\n\x12ListTriggerFirings\x12#.smaug.v1.ListTriggerFiringsRequest\x1a$.smaug.v1.ListTriggerFiringsResponse\")\x82\xd3\xe4\x93\x02#\x12!/v1/triggers/{trigger_id}/firings\x12\x90\x01\n\x10GetTriggerFiring\x12!.smaug.v1.GetTriggerFiringRequest\x1a\".smaug.v1.GetTriggerFiringResponse\"5\x82\xd3\xe4\x93\x02/\x12-/v1/triggers/{trigger_id}/firings/{firing_id}b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'smaug.v1.triggers_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_TRIGGERPROPERTIES'].fields_by_name['format']._loaded_options = None
-  _globals['_TRIGGERPROPERTIES'].fields_by_name['format']._serialized_options = b'\342A\001\002'
-  _globals['_TRIGGERPROPERTIES'].fields_by_name['pattern']._loaded_options = None
-  _globals['_TRIGGERPROPERTIES'].fields_by_name['pattern']._serialized_options = b'\342A\001\002'
   _globals['_TRIGGER'].fields_by_name['id']._loaded_options = None
   _globals['_TRIGGER'].fields_by_name['id']._serialized_options = b'\342A\001\010'
   _globals['_TRIGGER'].fields_by_name['project_id']._loaded_options = None
@@ -63,6 +60,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_UPDATETRIGGERREQUEST'].fields_by_name['trigger']._serialized_options = b'\342A\001\002'
   _globals['_DELETETRIGGERREQUEST'].fields_by_name['trigger_id']._loaded_options = None
   _globals['_DELETETRIGGERREQUEST'].fields_by_name['trigger_id']._serialized_options = b'\342A\001\002'
+  _globals['_FIRETRIGGERREQUEST'].fields_by_name['trigger_id']._loaded_options = None
+  _globals['_FIRETRIGGERREQUEST'].fields_by_name['trigger_id']._serialized_options = b'\342A\001\002'
+  _globals['_LISTTRIGGERFIRINGSREQUEST'].fields_by_name['trigger_id']._loaded_options = None
+  _globals['_LISTTRIGGERFIRINGSREQUEST'].fields_by_name['trigger_id']._serialized_options = b'\342A\001\002'
+  _globals['_GETTRIGGERFIRINGREQUEST'].fields_by_name['trigger_id']._loaded_options = None
+  _globals['_GETTRIGGERFIRINGREQUEST'].fields_by_name['trigger_id']._serialized_options = b'\342A\001\002'
+  _globals['_GETTRIGGERFIRINGREQUEST'].fields_by_name['firing_id']._loaded_options = None
+  _globals['_GETTRIGGERFIRINGREQUEST'].fields_by_name['firing_id']._serialized_options = b'\342A\001\002'
   _globals['_TRIGGERSERVICE'].methods_by_name['ListTriggers']._loaded_options = None
   _globals['_TRIGGERSERVICE'].methods_by_name['ListTriggers']._serialized_options = b'\202\323\344\223\002\016\022\014/v1/triggers'
   _globals['_TRIGGERSERVICE'].methods_by_name['GetTrigger']._loaded_options = None
@@ -73,34 +78,70 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TRIGGERSERVICE'].methods_by_name['UpdateTrigger']._serialized_options = b'\202\323\344\223\002$2\031/v1/triggers/{trigger.id}:\007trigger'
   _globals['_TRIGGERSERVICE'].methods_by_name['DeleteTrigger']._loaded_options = None
   _globals['_TRIGGERSERVICE'].methods_by_name['DeleteTrigger']._serialized_options = b'\202\323\344\223\002\033*\031/v1/triggers/{trigger_id}'
-  _globals['_TRIGGERTYPE']._serialized_start=1407
-  _globals['_TRIGGERTYPE']._serialized_end=1497
-  _globals['_TRIGGERFORMAT']._serialized_start=1499
-  _globals['_TRIGGERFORMAT']._serialized_end=1603
-  _globals['_TRIGGERPROPERTIES']._serialized_start=168
-  _globals['_TRIGGERPROPERTIES']._serialized_end=375
-  _globals['_TRIGGER']._serialized_start=378
-  _globals['_TRIGGER']._serialized_end=718
-  _globals['_LISTTRIGGERSREQUEST']._serialized_start=720
-  _globals['_LISTTRIGGERSREQUEST']._serialized_end=836
-  _globals['_LISTTRIGGERSRESPONSE']._serialized_start=838
-  _globals['_LISTTRIGGERSRESPONSE']._serialized_end=922
-  _globals['_GETTRIGGERREQUEST']._serialized_start=924
-  _globals['_GETTRIGGERREQUEST']._serialized_end=969
-  _globals['_GETTRIGGERRESPONSE']._serialized_start=971
-  _globals['_GETTRIGGERRESPONSE']._serialized_end=1027
-  _globals['_CREATETRIGGERREQUEST']._serialized_start=1029
-  _globals['_CREATETRIGGERREQUEST']._serialized_end=1093
-  _globals['_CREATETRIGGERRESPONSE']._serialized_start=1095
-  _globals['_CREATETRIGGERRESPONSE']._serialized_end=1154
-  _globals['_UPDATETRIGGERREQUEST']._serialized_start=1156
-  _globals['_UPDATETRIGGERREQUEST']._serialized_end=1269
-  _globals['_UPDATETRIGGERRESPONSE']._serialized_start=1271
-  _globals['_UPDATETRIGGERRESPONSE']._serialized_end=1330
-  _globals['_DELETETRIGGERREQUEST']._serialized_start=1332
-  _globals['_DELETETRIGGERREQUEST']._serialized_end=1380
-  _globals['_DELETETRIGGERRESPONSE']._serialized_start=1382
-  _globals['_DELETETRIGGERRESPONSE']._serialized_end=1405
-  _globals['_TRIGGERSERVICE']._serialized_start=1606
-  _globals['_TRIGGERSERVICE']._serialized_end=2187
+  _globals['_TRIGGERSERVICE'].methods_by_name['FireTrigger']._loaded_options = None
+  _globals['_TRIGGERSERVICE'].methods_by_name['FireTrigger']._serialized_options = b'\202\323\344\223\002#\"\036/v1/triggers/{trigger_id}:fire:\001*'
+  _globals['_TRIGGERSERVICE'].methods_by_name['ListTriggerFirings']._loaded_options = None
+  _globals['_TRIGGERSERVICE'].methods_by_name['ListTriggerFirings']._serialized_options = b'\202\323\344\223\002#\022!/v1/triggers/{trigger_id}/firings'
+  _globals['_TRIGGERSERVICE'].methods_by_name['GetTriggerFiring']._loaded_options = None
+  _globals['_TRIGGERSERVICE'].methods_by_name['GetTriggerFiring']._serialized_options = b'\202\323\344\223\002/\022-/v1/triggers/{trigger_id}/firings/{firing_id}'
+  _globals['_TRIGGERTYPE']._serialized_start=3253
+  _globals['_TRIGGERTYPE']._serialized_end=3343
+  _globals['_TRIGGERFORMAT']._serialized_start=3345
+  _globals['_TRIGGERFORMAT']._serialized_end=3449
+  _globals['_TRIGGERFIRINGSTATE']._serialized_start=3451
+  _globals['_TRIGGERFIRINGSTATE']._serialized_end=3575
+  _globals['_TRIGGEREVENTSOURCE']._serialized_start=3578
+  _globals['_TRIGGEREVENTSOURCE']._serialized_end=3753
+  _globals['_TRIGGERPROPERTIES']._serialized_start=205
+  _globals['_TRIGGERPROPERTIES']._serialized_end=436
+  _globals['_EVENTRULE']._serialized_start=439
+  _globals['_EVENTRULE']._serialized_end=684
+  _globals['_CALLEVENTSOURCE']._serialized_start=686
+  _globals['_CALLEVENTSOURCE']._serialized_end=703
+  _globals['_NOTIFICATIONEVENTSOURCE']._serialized_start=705
+  _globals['_NOTIFICATIONEVENTSOURCE']._serialized_end=795
+  _globals['_CHECKPOINTEVENTSOURCE']._serialized_start=797
+  _globals['_CHECKPOINTEVENTSOURCE']._serialized_end=837
+  _globals['_TRIGGER']._serialized_start=840
+  _globals['_TRIGGER']._serialized_end=1180
+  _globals['_LISTTRIGGERSREQUEST']._serialized_start=1182
+  _globals['_LISTTRIGGERSREQUEST']._serialized_end=1298
+  _globals['_LISTTRIGGERSRESPONSE']._serialized_start=1300
+  _globals['_LISTTRIGGERSRESPONSE']._serialized_end=1384
+  _globals['_GETTRIGGERREQUEST']._serialized_start=1386
+  _globals['_GETTRIGGERREQUEST']._serialized_end=1431
+  _globals['_GETTRIGGERRESPONSE']._serialized_start=1433
+  _globals['_GETTRIGGERRESPONSE']._serialized_end=1489
+  _globals['_CREATETRIGGERREQUEST']._serialized_start=1491
+  _globals['_CREATETRIGGERREQUEST']._serialized_end=1555
+  _globals['_CREATETRIGGERRESPONSE']._serialized_start=1557
+  _globals['_CREATETRIGGERRESPONSE']._serialized_end=1616
+  _globals['_UPDATETRIGGERREQUEST']._serialized_start=1618
+  _globals['_UPDATETRIGGERREQUEST']._serialized_end=1731
+  _globals['_UPDATETRIGGERRESPONSE']._serialized_start=1733
+  _globals['_UPDATETRIGGERRESPONSE']._serialized_end=1792
+  _globals['_DELETETRIGGERREQUEST']._serialized_start=1794
+  _globals['_DELETETRIGGERREQUEST']._serialized_end=1842
+  _globals['_DELETETRIGGERRESPONSE']._serialized_start=1844
+  _globals['_DELETETRIGGERRESPONSE']._serialized_end=1867
+  _globals['_TRIGGEREVENT']._serialized_start=1870
+  _globals['_TRIGGEREVENT']._serialized_end=2204
+  _globals['_TRIGGERFIRINGRUN']._serialized_start=2207
+  _globals['_TRIGGERFIRINGRUN']._serialized_end=2350
+  _globals['_TRIGGERFIRING']._serialized_start=2353
+  _globals['_TRIGGERFIRING']._serialized_end=2702
+  _globals['_FIRETRIGGERREQUEST']._serialized_start=2704
+  _globals['_FIRETRIGGERREQUEST']._serialized_end=2791
+  _globals['_FIRETRIGGERRESPONSE']._serialized_start=2793
+  _globals['_FIRETRIGGERRESPONSE']._serialized_end=2913
+  _globals['_LISTTRIGGERFIRINGSREQUEST']._serialized_start=2915
+  _globals['_LISTTRIGGERFIRINGSREQUEST']._serialized_end=3007
+  _globals['_LISTTRIGGERFIRINGSRESPONSE']._serialized_start=3009
+  _globals['_LISTTRIGGERFIRINGSRESPONSE']._serialized_end=3104
+  _globals['_GETTRIGGERFIRINGREQUEST']._serialized_start=3106
+  _globals['_GETTRIGGERFIRINGREQUEST']._serialized_end=3182
+  _globals['_GETTRIGGERFIRINGRESPONSE']._serialized_start=3184
+  _globals['_GETTRIGGERFIRINGRESPONSE']._serialized_end=3251
+  _globals['_TRIGGERSERVICE']._serialized_start=3756
+  _globals['_TRIGGERSERVICE']._serialized_end=4744
 # @@protoc_insertion_point(module_scope)

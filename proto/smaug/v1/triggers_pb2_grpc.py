@@ -26,9 +26,11 @@ if _version_not_supported:
 
 
 class TriggerServiceStub:
-    """TriggerService manages triggers. A trigger fires at each occurrence of its rule; every
-    enabled scheduled operation bound to it then runs once, provided it can start within the
-    trigger's window.
+    """TriggerService manages triggers. A TIME trigger fires at each occurrence of its rule; an
+    EVENT trigger fires when the events it waits for arrive (calls, OpenStack notifications, or a
+    plan's new checkpoint), bursts of them coalesced into one firing by its quiet period. Every
+    enabled scheduled operation bound to the trigger then runs once per occurrence or firing,
+    provided it can start within the trigger's window.
     """
 
     def __init__(self, channel):
@@ -62,12 +64,29 @@ class TriggerServiceStub:
                 request_serializer=smaug_dot_v1_dot_triggers__pb2.DeleteTriggerRequest.SerializeToString,
                 response_deserializer=smaug_dot_v1_dot_triggers__pb2.DeleteTriggerResponse.FromString,
                 _registered_method=True)
+        self.FireTrigger = channel.unary_unary(
+                '/smaug.v1.TriggerService/FireTrigger',
+                request_serializer=smaug_dot_v1_dot_triggers__pb2.FireTriggerRequest.SerializeToString,
+                response_deserializer=smaug_dot_v1_dot_triggers__pb2.FireTriggerResponse.FromString,
+                _registered_method=True)
+        self.ListTriggerFirings = channel.unary_unary(
+                '/smaug.v1.TriggerService/ListTriggerFirings',
+                request_serializer=smaug_dot_v1_dot_triggers__pb2.ListTriggerFiringsRequest.SerializeToString,
+                response_deserializer=smaug_dot_v1_dot_triggers__pb2.ListTriggerFiringsResponse.FromString,
+                _registered_method=True)
+        self.GetTriggerFiring = channel.unary_unary(
+                '/smaug.v1.TriggerService/GetTriggerFiring',
+                request_serializer=smaug_dot_v1_dot_triggers__pb2.GetTriggerFiringRequest.SerializeToString,
+                response_deserializer=smaug_dot_v1_dot_triggers__pb2.GetTriggerFiringResponse.FromString,
+                _registered_method=True)
 
 
 class TriggerServiceServicer:
-    """TriggerService manages triggers. A trigger fires at each occurrence of its rule; every
-    enabled scheduled operation bound to it then runs once, provided it can start within the
-    trigger's window.
+    """TriggerService manages triggers. A TIME trigger fires at each occurrence of its rule; an
+    EVENT trigger fires when the events it waits for arrive (calls, OpenStack notifications, or a
+    plan's new checkpoint), bursts of them coalesced into one firing by its quiet period. Every
+    enabled scheduled operation bound to the trigger then runs once per occurrence or firing,
+    provided it can start within the trigger's window.
     """
 
     def ListTriggers(self, request, context):
@@ -86,10 +105,13 @@ class TriggerServiceServicer:
 
     def CreateTrigger(self, request, context):
         """CreateTrigger creates a trigger after validating its rule. INVALID_ARGUMENT when the name
-        is missing, the type is not TIME (EVENT is reserved), the pattern does not parse in its
-        format, two consecutive occurrences are closer than the deployment's minimum interval
-        (default 3600 s), the window is outside the deployment's bounds (default 900 to 1800 s),
-        end_time is not after start_time, or the rule has no occurrence after now.
+        is missing or the type unset; for TIME when the pattern does not parse in its format, two
+        consecutive occurrences are closer than the deployment's minimum interval (default 3600 s),
+        the window is outside the deployment's bounds (default 900 to 1800 s), end_time is not
+        after start_time, the rule has no occurrence after now, or event is set; for EVENT when
+        event names no source or an invalid filter, format or pattern is set, or the quiet period
+        or maximum delay is out of bounds. PERMISSION_DENIED when a member names another project's
+        notifications; INVALID_ARGUMENT when a checkpoint source names a plan not in the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -105,8 +127,39 @@ class TriggerServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def DeleteTrigger(self, request, context):
-        """DeleteTrigger deletes a trigger. NOT_FOUND when it does not exist; FAILED_PRECONDITION when
-        a scheduled operation still uses it (Karbor answered 424).
+        """DeleteTrigger deletes a trigger with its recorded events and firings. NOT_FOUND when it
+        does not exist; FAILED_PRECONDITION when a scheduled operation still uses it (Karbor
+        answered 424).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FireTrigger(self, request, context):
+        """FireTrigger records a call event on an EVENT trigger (of any source) and returns the firing
+        it joined: the trigger's pending firing, or a new one. The firing fires once its quiet
+        period passes; every enabled scheduled operation of the trigger then runs once. A retry
+        with the same request_id records nothing new and returns the first call's event and firing
+        (duplicate is true), so it never runs anything twice. NOT_FOUND when the trigger does not
+        exist; FAILED_PRECONDITION for a TIME trigger or after the trigger's end_time;
+        INVALID_ARGUMENT for a malformed request_id or description.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTriggerFirings(self, request, context):
+        """ListTriggerFirings lists an EVENT trigger's firings, newest first, each with its runs (the
+        events are in GetTriggerFiring). NOT_FOUND when the trigger does not exist.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTriggerFiring(self, request, context):
+        """GetTriggerFiring shows one firing: its events (the first 100) and the run of every
+        scheduled operation it started, with the checkpoints they made. NOT_FOUND when the trigger
+        or firing does not exist.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -140,6 +193,21 @@ def add_TriggerServiceServicer_to_server(servicer, server):
                     request_deserializer=smaug_dot_v1_dot_triggers__pb2.DeleteTriggerRequest.FromString,
                     response_serializer=smaug_dot_v1_dot_triggers__pb2.DeleteTriggerResponse.SerializeToString,
             ),
+            'FireTrigger': grpc.unary_unary_rpc_method_handler(
+                    servicer.FireTrigger,
+                    request_deserializer=smaug_dot_v1_dot_triggers__pb2.FireTriggerRequest.FromString,
+                    response_serializer=smaug_dot_v1_dot_triggers__pb2.FireTriggerResponse.SerializeToString,
+            ),
+            'ListTriggerFirings': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTriggerFirings,
+                    request_deserializer=smaug_dot_v1_dot_triggers__pb2.ListTriggerFiringsRequest.FromString,
+                    response_serializer=smaug_dot_v1_dot_triggers__pb2.ListTriggerFiringsResponse.SerializeToString,
+            ),
+            'GetTriggerFiring': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTriggerFiring,
+                    request_deserializer=smaug_dot_v1_dot_triggers__pb2.GetTriggerFiringRequest.FromString,
+                    response_serializer=smaug_dot_v1_dot_triggers__pb2.GetTriggerFiringResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'smaug.v1.TriggerService', rpc_method_handlers)
@@ -149,9 +217,11 @@ def add_TriggerServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class TriggerService:
-    """TriggerService manages triggers. A trigger fires at each occurrence of its rule; every
-    enabled scheduled operation bound to it then runs once, provided it can start within the
-    trigger's window.
+    """TriggerService manages triggers. A TIME trigger fires at each occurrence of its rule; an
+    EVENT trigger fires when the events it waits for arrive (calls, OpenStack notifications, or a
+    plan's new checkpoint), bursts of them coalesced into one firing by its quiet period. Every
+    enabled scheduled operation bound to the trigger then runs once per occurrence or firing,
+    provided it can start within the trigger's window.
     """
 
     @staticmethod
@@ -279,6 +349,87 @@ class TriggerService:
             '/smaug.v1.TriggerService/DeleteTrigger',
             smaug_dot_v1_dot_triggers__pb2.DeleteTriggerRequest.SerializeToString,
             smaug_dot_v1_dot_triggers__pb2.DeleteTriggerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FireTrigger(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/smaug.v1.TriggerService/FireTrigger',
+            smaug_dot_v1_dot_triggers__pb2.FireTriggerRequest.SerializeToString,
+            smaug_dot_v1_dot_triggers__pb2.FireTriggerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTriggerFirings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/smaug.v1.TriggerService/ListTriggerFirings',
+            smaug_dot_v1_dot_triggers__pb2.ListTriggerFiringsRequest.SerializeToString,
+            smaug_dot_v1_dot_triggers__pb2.ListTriggerFiringsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTriggerFiring(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/smaug.v1.TriggerService/GetTriggerFiring',
+            smaug_dot_v1_dot_triggers__pb2.GetTriggerFiringRequest.SerializeToString,
+            smaug_dot_v1_dot_triggers__pb2.GetTriggerFiringResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -207,7 +207,8 @@ type Checkpoint struct {
 	// The resources covered, built when the checkpoint was created.
 	ResourceGraph *ResourceGraph `protobuf:"bytes,7,opt,name=resource_graph,json=resourceGraph,proto3" json:"resource_graph,omitempty"`
 	// Metadata given at creation; the server sets "created_by" ("manual", or "scheduler" with
-	// "trigger_id" and "scheduled_operation_id" for scheduled protects).
+	// "trigger_id" and "scheduled_operation_id" for scheduled protects; event-triggered ones also
+	// carry "trigger_firing_id", "event_source", "event_type", "event_id" and "event_count").
 	ExtraInfo *structpb.Struct `protobuf:"bytes,8,opt,name=extra_info,json=extraInfo,proto3" json:"extra_info,omitempty"`
 	// Status of every resource in the operation under way, or in the last one that ran.
 	ResourceStates []*ResourceState `protobuf:"bytes,9,rep,name=resource_states,json=resourceStates,proto3" json:"resource_states,omitempty"`
@@ -685,8 +686,8 @@ type CreateCheckpointRequest struct {
 	// The plan to protect.
 	PlanId string `protobuf:"bytes,2,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
 	// Metadata to keep with the checkpoint: string, number or boolean values. The keys
-	// "created_by", "trigger_id" and "scheduled_operation_id" are reserved for the server and the
-	// scheduler.
+	// "created_by", "trigger_id", "scheduled_operation_id", "trigger_firing_id", "event_source",
+	// "event_type", "event_id" and "event_count" are reserved for the server and the scheduler.
 	ExtraInfo *structpb.Struct `protobuf:"bytes,3,opt,name=extra_info,json=extraInfo,proto3" json:"extra_info,omitempty"`
 	// Optional idempotency key (a UUID): a retry with the same key within 24 hours returns the
 	// checkpoint the first call created instead of taking another. The scheduler always sets it.

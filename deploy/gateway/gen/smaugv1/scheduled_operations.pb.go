@@ -37,6 +37,10 @@ const (
 	// Protect the plan, then delete the plan's AVAILABLE checkpoints beyond the retention
 	// settings (max_backups, then retention_duration_days).
 	ScheduledOperationType_SCHEDULED_OPERATION_TYPE_RETENTION_PROTECT ScheduledOperationType = 2
+	// Copy the plan's AVAILABLE checkpoints that have no copy there yet into the bank of
+	// destination_provider_id (CheckpointService.CopyCheckpoints); bound to a
+	// checkpoint-available trigger, this copies each new checkpoint once it is available.
+	ScheduledOperationType_SCHEDULED_OPERATION_TYPE_COPY ScheduledOperationType = 3
 )
 
 // Enum value maps for ScheduledOperationType.
@@ -45,11 +49,13 @@ var (
 		0: "SCHEDULED_OPERATION_TYPE_UNSPECIFIED",
 		1: "SCHEDULED_OPERATION_TYPE_PROTECT",
 		2: "SCHEDULED_OPERATION_TYPE_RETENTION_PROTECT",
+		3: "SCHEDULED_OPERATION_TYPE_COPY",
 	}
 	ScheduledOperationType_value = map[string]int32{
 		"SCHEDULED_OPERATION_TYPE_UNSPECIFIED":       0,
 		"SCHEDULED_OPERATION_TYPE_PROTECT":           1,
 		"SCHEDULED_OPERATION_TYPE_RETENTION_PROTECT": 2,
+		"SCHEDULED_OPERATION_TYPE_COPY":              3,
 	}
 )
 
@@ -156,6 +162,8 @@ type ScheduledOperationDefinition struct {
 	// RETENTION_PROTECT only: delete the plan's AVAILABLE checkpoints created more than this many
 	// days (24-hour periods) before the run. 0 means no age limit.
 	RetentionDurationDays int32 `protobuf:"varint,4,opt,name=retention_duration_days,json=retentionDurationDays,proto3" json:"retention_duration_days,omitempty"`
+	// COPY only: the provider whose bank receives the copies; empty means provider_id.
+	DestinationProviderId string `protobuf:"bytes,5,opt,name=destination_provider_id,json=destinationProviderId,proto3" json:"destination_provider_id,omitempty"`
 	unknownFields         protoimpl.UnknownFields
 	sizeCache             protoimpl.SizeCache
 }
@@ -218,10 +226,17 @@ func (x *ScheduledOperationDefinition) GetRetentionDurationDays() int32 {
 	return 0
 }
 
+func (x *ScheduledOperationDefinition) GetDestinationProviderId() string {
+	if x != nil {
+		return x.DestinationProviderId
+	}
+	return ""
+}
+
 // ScheduledOperationRun records one run of a scheduled operation.
 type ScheduledOperationRun struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The trigger occurrence the run belongs to.
+	// The trigger occurrence (TIME) or firing time (EVENT) the run belongs to.
 	ExpectedTime *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=expected_time,json=expectedTime,proto3" json:"expected_time,omitempty"`
 	// When the scheduler claimed the occurrence.
 	TriggeredTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=triggered_time,json=triggeredTime,proto3" json:"triggered_time,omitempty"`
@@ -233,10 +248,13 @@ type ScheduledOperationRun struct {
 	State ScheduledOperationRunState `protobuf:"varint,5,opt,name=state,proto3,enum=smaug.v1.ScheduledOperationRunState" json:"state,omitempty"`
 	// Why the run failed or was dropped, naming the failed step.
 	Reason string `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
-	// The checkpoint the run created; empty if none.
-	CheckpointId  string `protobuf:"bytes,7,opt,name=checkpoint_id,json=checkpointId,proto3" json:"checkpoint_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// The checkpoint the run created; empty if none (a COPY run's copies are in
+	// trigger_firing runs and its reason).
+	CheckpointId string `protobuf:"bytes,7,opt,name=checkpoint_id,json=checkpointId,proto3" json:"checkpoint_id,omitempty"`
+	// EVENT triggers: the firing the run belongs to (TriggerService.GetTriggerFiring).
+	TriggerFiringId string `protobuf:"bytes,8,opt,name=trigger_firing_id,json=triggerFiringId,proto3" json:"trigger_firing_id,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ScheduledOperationRun) Reset() {
@@ -318,7 +336,14 @@ func (x *ScheduledOperationRun) GetCheckpointId() string {
 	return ""
 }
 
-// ScheduledOperation runs an operation at every occurrence of a trigger.
+func (x *ScheduledOperationRun) GetTriggerFiringId() string {
+	if x != nil {
+		return x.TriggerFiringId
+	}
+	return ""
+}
+
+// ScheduledOperation runs an operation at every occurrence or firing of a trigger.
 type ScheduledOperation struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Scheduled operation identifier; ignored on create, names the operation on update.
@@ -976,14 +1001,15 @@ var File_smaug_v1_scheduled_operations_proto protoreflect.FileDescriptor
 
 const file_smaug_v1_scheduled_operations_proto_rawDesc = "" +
 	"\n" +
-	"#smaug/v1/scheduled_operations.proto\x12\bsmaug.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbd\x01\n" +
+	"#smaug/v1/scheduled_operations.proto\x12\bsmaug.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf5\x01\n" +
 	"\x1cScheduledOperationDefinition\x12%\n" +
 	"\vprovider_id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
 	"providerId\x12\x1d\n" +
 	"\aplan_id\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x06planId\x12\x1f\n" +
 	"\vmax_backups\x18\x03 \x01(\x05R\n" +
 	"maxBackups\x126\n" +
-	"\x17retention_duration_days\x18\x04 \x01(\x05R\x15retentionDurationDays\"\x86\x03\n" +
+	"\x17retention_duration_days\x18\x04 \x01(\x05R\x15retentionDurationDays\x126\n" +
+	"\x17destination_provider_id\x18\x05 \x01(\tR\x15destinationProviderId\"\xb2\x03\n" +
 	"\x15ScheduledOperationRun\x12?\n" +
 	"\rexpected_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\fexpectedTime\x12A\n" +
 	"\x0etriggered_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\rtriggeredTime\x129\n" +
@@ -992,7 +1018,8 @@ const file_smaug_v1_scheduled_operations_proto_rawDesc = "" +
 	"\bend_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12:\n" +
 	"\x05state\x18\x05 \x01(\x0e2$.smaug.v1.ScheduledOperationRunStateR\x05state\x12\x16\n" +
 	"\x06reason\x18\x06 \x01(\tR\x06reason\x12#\n" +
-	"\rcheckpoint_id\x18\a \x01(\tR\fcheckpointId\"\xf9\x04\n" +
+	"\rcheckpoint_id\x18\a \x01(\tR\fcheckpointId\x12*\n" +
+	"\x11trigger_firing_id\x18\b \x01(\tR\x0ftriggerFiringId\"\xf9\x04\n" +
 	"\x12ScheduledOperation\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\bR\x02id\x12#\n" +
 	"\n" +
@@ -1040,11 +1067,12 @@ const file_smaug_v1_scheduled_operations_proto_rawDesc = "" +
 	"\x13scheduled_operation\x18\x01 \x01(\v2\x1c.smaug.v1.ScheduledOperationR\x12scheduledOperation\"]\n" +
 	"\x1fDeleteScheduledOperationRequest\x12:\n" +
 	"\x16scheduled_operation_id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x14scheduledOperationId\"\"\n" +
-	" DeleteScheduledOperationResponse*\x98\x01\n" +
+	" DeleteScheduledOperationResponse*\xbb\x01\n" +
 	"\x16ScheduledOperationType\x12(\n" +
 	"$SCHEDULED_OPERATION_TYPE_UNSPECIFIED\x10\x00\x12$\n" +
 	" SCHEDULED_OPERATION_TYPE_PROTECT\x10\x01\x12.\n" +
-	"*SCHEDULED_OPERATION_TYPE_RETENTION_PROTECT\x10\x02*\x8a\x02\n" +
+	"*SCHEDULED_OPERATION_TYPE_RETENTION_PROTECT\x10\x02\x12!\n" +
+	"\x1dSCHEDULED_OPERATION_TYPE_COPY\x10\x03*\x8a\x02\n" +
 	"\x1aScheduledOperationRunState\x12-\n" +
 	")SCHEDULED_OPERATION_RUN_STATE_UNSPECIFIED\x10\x00\x12-\n" +
 	")SCHEDULED_OPERATION_RUN_STATE_IN_PROGRESS\x10\x01\x12+\n" +

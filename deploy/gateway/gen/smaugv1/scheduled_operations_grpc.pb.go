@@ -32,9 +32,9 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// ScheduledOperationService binds operations (protect, protect with retention) to triggers.
-// The scheduler runs each enabled operation once per occurrence of its trigger, on behalf of the
-// user who created it.
+// ScheduledOperationService binds operations (protect, protect with retention, copy) to
+// triggers. The scheduler runs each enabled operation once per occurrence (TIME) or firing
+// (EVENT) of its trigger, on behalf of the user who created it.
 type ScheduledOperationServiceClient interface {
 	// ListScheduledOperations lists the caller's scheduled operations, newest first by default.
 	ListScheduledOperations(ctx context.Context, in *ListScheduledOperationsRequest, opts ...grpc.CallOption) (*ListScheduledOperationsResponse, error)
@@ -43,8 +43,10 @@ type ScheduledOperationServiceClient interface {
 	GetScheduledOperation(ctx context.Context, in *GetScheduledOperationRequest, opts ...grpc.CallOption) (*GetScheduledOperationResponse, error)
 	// CreateScheduledOperation binds an operation to a trigger. NOT_FOUND when the trigger does
 	// not exist; INVALID_ARGUMENT when a required field is missing, the plan does not exist or
-	// belongs to another provider than operation_definition.provider_id, or retention settings are
-	// given for PROTECT or are negative.
+	// belongs to another provider than operation_definition.provider_id, retention settings are
+	// given for PROTECT or COPY or are negative, destination_provider_id is given for another
+	// type than COPY or names no provider, or a protect bound to a checkpoint-available trigger
+	// would fire its own trigger again (directly or through a chain).
 	CreateScheduledOperation(ctx context.Context, in *CreateScheduledOperationRequest, opts ...grpc.CallOption) (*CreateScheduledOperationResponse, error)
 	// UpdateScheduledOperation changes name, description, enabled, trigger or definition; a run
 	// in progress finishes with the old settings. NOT_FOUND when the operation or new trigger
@@ -118,9 +120,9 @@ func (c *scheduledOperationServiceClient) DeleteScheduledOperation(ctx context.C
 // All implementations must embed UnimplementedScheduledOperationServiceServer
 // for forward compatibility.
 //
-// ScheduledOperationService binds operations (protect, protect with retention) to triggers.
-// The scheduler runs each enabled operation once per occurrence of its trigger, on behalf of the
-// user who created it.
+// ScheduledOperationService binds operations (protect, protect with retention, copy) to
+// triggers. The scheduler runs each enabled operation once per occurrence (TIME) or firing
+// (EVENT) of its trigger, on behalf of the user who created it.
 type ScheduledOperationServiceServer interface {
 	// ListScheduledOperations lists the caller's scheduled operations, newest first by default.
 	ListScheduledOperations(context.Context, *ListScheduledOperationsRequest) (*ListScheduledOperationsResponse, error)
@@ -129,8 +131,10 @@ type ScheduledOperationServiceServer interface {
 	GetScheduledOperation(context.Context, *GetScheduledOperationRequest) (*GetScheduledOperationResponse, error)
 	// CreateScheduledOperation binds an operation to a trigger. NOT_FOUND when the trigger does
 	// not exist; INVALID_ARGUMENT when a required field is missing, the plan does not exist or
-	// belongs to another provider than operation_definition.provider_id, or retention settings are
-	// given for PROTECT or are negative.
+	// belongs to another provider than operation_definition.provider_id, retention settings are
+	// given for PROTECT or COPY or are negative, destination_provider_id is given for another
+	// type than COPY or names no provider, or a protect bound to a checkpoint-available trigger
+	// would fire its own trigger again (directly or through a chain).
 	CreateScheduledOperation(context.Context, *CreateScheduledOperationRequest) (*CreateScheduledOperationResponse, error)
 	// UpdateScheduledOperation changes name, description, enabled, trigger or definition; a run
 	// in progress finishes with the old settings. NOT_FOUND when the operation or new trigger
