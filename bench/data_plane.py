@@ -714,8 +714,23 @@ def main() -> None:
             "\n".join(f"- {note}" for note in notes),
         ]
     )
-    options.results.write_text(report + "\n")
+    kept = kept_analysis(options.results)
+    options.results.write_text(report + "\n" + (f"\n{kept}" if kept else ""))
     print("\n" + report)
+
+
+ANALYSIS = "<!-- analysis: kept across runs -->"
+
+
+def kept_analysis(results: Path) -> str:
+    """The hand-written analysis at the end of the results file (from ANALYSIS on), which a
+    new run keeps below its own table and notes."""
+    try:
+        text = results.read_text()
+    except FileNotFoundError:
+        return ""
+    at = text.find(ANALYSIS)
+    return text[at:] if at >= 0 else ""
 
 
 if __name__ == "__main__":
