@@ -65,8 +65,15 @@ class Backend(abc.ABC):
         durable=False: the object need not survive a crash of the host (still atomic).
         """
 
-    def put_parts(self, key: str, parts: Sequence[bytes | memoryview]) -> str:
-        """put() of the concatenation of `parts` (the filesystem writes them without joining)."""
+    def put_parts(
+        self, key: str, parts: Sequence[bytes | memoryview], *, deferred: bool = False
+    ) -> str:
+        """put() of the concatenation of `parts` (the filesystem writes them without joining).
+
+        deferred=True: the object may stay invisible until the next sync(), which makes it
+        durable and visible (the filesystem batches chunk durability that way); never visible
+        before it is durable. Its etag is then unknown (""). Backends whose puts are durable at
+        once (S3) ignore it."""
         return self.put(key, b"".join(parts))
 
     def read_into(self, key: str, buffer: bytearray) -> int | None:
@@ -110,8 +117,8 @@ class Backend(abc.ABC):
         """
 
     def sync(self) -> None:  # noqa: B027 - optional hook
-        """Make every completed put durable (the filesystem defers directory syncs of chunk
-        writes to here; the bank calls it before committing a manifest)."""
+        """Make every completed put durable and every deferred put visible (the filesystem
+        batches chunk durability here; the bank calls it before committing a manifest)."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections or handles."""

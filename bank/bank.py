@@ -137,13 +137,14 @@ class Bank:
         for ref in manifest.chunks:
             if not is_chunk_hash(ref.hash):
                 raise ValueError(f"{ref.hash!r} is not a lowercase hex BLAKE3-256 chunk hash")
+        # First: chunks uploaded with deferred durability become durable and visible.
+        self.backend.sync()
         to_check = [h for h in set(manifest.hashes()) if verified is None or not verified(h)]
         refresh = self.clock() - self.gc_grace / 2
         present = self.pool.map(lambda h: self.chunks.has(h, refresh_older_than=refresh), to_check)
         for chunk_hash, ok in zip(to_check, present, strict=True):
             if not ok:
                 raise ChunkMissing(chunk_hash, self.name)
-        self.backend.sync()
         key = self._manifest_key(checkpoint_id, section, name)
         self.backend.put(key, encode_manifest(manifest, key, self.key))
         return manifest

@@ -164,9 +164,16 @@ class ChunkStore:
         return True
 
     def put(
-        self, chunk_hash_hex: str, data: bytes | memoryview, *, known_missing: bool = False
+        self,
+        chunk_hash_hex: str,
+        data: bytes | memoryview,
+        *,
+        known_missing: bool = False,
+        deferred: bool = False,
     ) -> StoredChunk:
-        """Store a chunk whose hash the caller computed; skip it if already stored."""
+        """Store a chunk whose hash the caller computed; skip it if already stored. With
+        ``deferred`` the chunk may only become visible (and durable) at the backend's next
+        sync(), which the bank runs before committing a manifest (Backend.put_parts)."""
         if len(data) > MAX_CHUNK:
             raise ValueError(
                 f"chunk {chunk_hash_hex} is {len(data)} bytes, over the {MAX_CHUNK}-byte limit"
@@ -174,7 +181,7 @@ class ChunkStore:
         if not known_missing and self.backend.head(self.storage_key(chunk_hash_hex)) is not None:
             return StoredChunk(chunk_hash_hex, len(data), 0)
         parts = self.encode_parts(chunk_hash_hex, data)
-        self.backend.put_parts(self.storage_key(chunk_hash_hex), parts)
+        self.backend.put_parts(self.storage_key(chunk_hash_hex), parts, deferred=deferred)
         return StoredChunk(chunk_hash_hex, len(data), sum(len(part) for part in parts))
 
     def get(self, chunk_hash_hex: str) -> bytes | memoryview:

@@ -26,6 +26,7 @@ from smaug.bank.chunks import chunk_hash
 from smaug.bank.errors import ChunkCorrupt, ObjectNotFound
 from smaug.bank.service import GRPC_MESSAGE_OPTIONS
 from smaug.bank.v1 import bank_pb2, bank_pb2_grpc
+from smaug.bank.wire import decode_read_chunk, read_chunks
 
 READ_BLOCK = 4 * 1024 * 1024
 BATCH_BYTES = 32 * 1024 * 1024
@@ -77,6 +78,7 @@ class SectionClient:
             section.address, options=GRPC_MESSAGE_OPTIONS
         )
         self._stub = bank_pb2_grpc.BankServiceStub(self._channel)
+        self._read_chunks = read_chunks(self._channel)  # raw answers: chunk data not copied
         self._parallelism = max(1, parallelism)
         self._chunking = chunking
 
@@ -214,6 +216,18 @@ class SectionClient:
 
     async def read_stream(self, name: str) -> AsyncIterator[bytes]:
         """The stream's bytes in order, chunk by chunk, verified; fetched in parallel."""
+        async for group in self.read_chunk_groups(name):
+            for _, data in group:
+                yield bytes(data)
+
+    async def read_chunk_groups(
+        self, name: str, *, verify: bool = True
+    ) -> AsyncIterator[list[tuple[str, memoryview]]]:
+        """The stream's chunks in order as (hash, data) lists of about READ_GROUP_BYTES, one per
+        ReadChunks call, several calls in flight; each data is a view into the message it came
+        in (no copy). With ``verify=False`` the caller must check each chunk against its hash
+        itself (``check_chunk``), for instance in a worker thread, so the event loop does not
+        spend its time hashing."""
         manifest = await self.stream_manifest(name)
         groups: list[list[str]] = []
         size = 0
@@ -224,21 +238,24 @@ class SectionClient:
             groups[-1].append(ref.hash)
             size += ref.size
 
-        async def fetch(hashes: list[str]) -> list[bytes]:
-            out: list[bytes] = []
-            call = self._stub.ReadChunks(
+        async def fetch(hashes: list[str]) -> list[tuple[str, memoryview]]:
+            out: list[tuple[str, memoryview]] = []
+            call = self._read_chunks(
                 bank_pb2.ReadChunksRequest(section=self.section.token, hashes=hashes)
             )
-            async for answer in call:
+            async for message in call:
                 expected = hashes[len(out)]
-                if answer.chunk.hash != expected or chunk_hash(answer.chunk.data) != expected:
-                    raise ChunkCorrupt(expected, self.section.address, "received data mismatch")
-                out.append(bytes(answer.chunk.data))
+                digest, data = decode_read_chunk(message)
+                if digest != expected:
+                    raise ChunkCorrupt(expected, self.section.address, "received another chunk")
+                if verify:
+                    self.check_chunk(expected, data)
+                out.append((expected, data))
             if len(out) != len(hashes):
                 raise ChunkCorrupt(hashes[len(out)], self.section.address, "stream ended early")
             return out
 
-        window: list[asyncio.Task[list[bytes]]] = []
+        window: list[asyncio.Task[list[tuple[str, memoryview]]]] = []
         pending = iter(groups)
         try:
             for group in pending:
@@ -250,13 +267,17 @@ class SectionClient:
                 following = next(pending, None)
                 if following is not None:
                     window.append(asyncio.create_task(fetch(following)))
-                for data in chunks:
-                    yield data
+                yield chunks
         finally:
             for task in window:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, grpc.aio.AioRpcError):
                     await task
+
+    def check_chunk(self, expected: str, data: bytes | memoryview) -> None:
+        """ChunkCorrupt unless ``data`` hashes to ``expected`` (the chunk as received)."""
+        if chunk_hash(data) != expected:
+            raise ChunkCorrupt(expected, self.section.address, "received data mismatch")
 
     async def read_stream_into(self, name: str, sink: IO[bytes]) -> int:
         written = 0

@@ -9,16 +9,25 @@ Layout under the root directory:
 
 Writes are atomic: write a temp file beside the target, fsync it, rename it over the target, so a
 reader sees the old object or the new one, never half of one, even if the writer is killed
-mid-write. The directory is fsynced too (durable=True), at once for ordinary objects and in bulk
-at sync() for chunks, which the bank calls before committing a manifest that refers to them.
-Conditional creates use os.link, which fails
-if the name exists; compare-and-swap holds an exclusive flock on the key's lock file, which works
-between processes on one host (not on NFS without lockd).
+mid-write. The directory is fsynced too (durable=True). Conditional creates use os.link, which
+fails if the name exists; compare-and-swap holds an exclusive flock on the key's lock file, which
+works between processes on one host (not on NFS without lockd).
+
+Deferred puts (put_parts(..., deferred=True), what the data paths use for chunks) batch that
+durability: the temp file is written and its writeback started (sync_file_range), but it is
+neither fsynced nor renamed; sync(), which the bank calls before committing a manifest, makes
+every such file durable with one syncfs() of the bank's file system (or an fsync per file where
+syncfs is missing), renames them into place, and syncs again for the directories. A chunk is
+thus never visible under its name before its bytes are durable: after a crash, the chunk
+is absent (a later protect uploads it again), never present with lost contents that dedup would
+trust. A thousand chunks cost two device flushes instead of a thousand.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import errno
 import fcntl
 import hashlib
@@ -28,6 +37,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from smaug.bank.backend import Backend, ObjectInfo
 from smaug.bank.errors import ObjectNotFound, PreconditionFailed
@@ -36,6 +46,27 @@ _SUFFIX = "~"
 _TEMP = "~tmp-"  # temp files sit beside their destination; '~' never starts a key segment
 #: Chunk writes come by the thousand: their renames are made durable in bulk by sync().
 DEFERRED_SYNC_PREFIX = "chunks/"
+#: Deferred puts waiting for sync() beyond this many are synced by the put that adds one more,
+#: so temp files never wait long (clean_temp_files removes old ones) nor pile up.
+DEFERRED_LIMIT = 2048
+_SYNC_FILE_RANGE_WRITE = 2
+
+
+def _libc_function(name: str) -> Any:
+    found = ctypes.util.find_library("c")
+    if not found:
+        return None
+    try:
+        function = getattr(ctypes.CDLL(found, use_errno=True), name)
+    except (OSError, AttributeError):
+        return None
+    return function
+
+
+_syncfs = _libc_function("syncfs")
+_sync_file_range = _libc_function("sync_file_range")
+if _sync_file_range is not None:
+    _sync_file_range.argtypes = [ctypes.c_int, ctypes.c_longlong, ctypes.c_longlong, ctypes.c_uint]
 
 
 class FilesystemBackend(Backend):
@@ -53,10 +84,22 @@ class FilesystemBackend(Backend):
             folder.mkdir(parents=True, exist_ok=True)
         self._made_dirs: set[Path] = set()
         self._unsynced_dirs: set[Path] = set()
+        self._unsynced_files: list[tuple[Path, Path]] = []  # deferred puts: (temp, target)
         self._unsynced_lock = threading.Lock()
+        self._sync_lock = threading.Lock()  # one sync() at a time: see sync()
+        self._prepare_chunk_folders()
 
     def __repr__(self) -> str:
         return f"FilesystemBackend({str(self.root)!r})"
+
+    def _prepare_chunk_folders(self) -> None:
+        """Make chunks/00 .. chunks/ff when the bank is new (as restic's init makes its data/
+        folders), so the first protect does not pay 256 directory creations on the way."""
+        top = self._objects / DEFERRED_SYNC_PREFIX.rstrip("/")
+        if top.exists():
+            return
+        for index in range(256):
+            (top / f"{index:02x}").mkdir(parents=True, exist_ok=True)
 
     # -- paths -----------------------------------------------------------------------------
     def _path(self, key: str) -> Path:
@@ -83,7 +126,13 @@ class FilesystemBackend(Backend):
         finally:
             os.close(fd)  # closing drops the flock
 
-    def _stage(self, data: bytes | Sequence[bytes | memoryview], folder: Path, sync: bool) -> Path:
+    def _stage(
+        self,
+        data: bytes | Sequence[bytes | memoryview],
+        folder: Path,
+        sync: bool,
+        start_writeback: bool = False,
+    ) -> Path:
         # Beside its destination: the rename stays in one directory, and parallel writers do
         # not all contend for one staging directory's lock.
         temp = folder / f"{_TEMP}{uuid.uuid4().hex}"
@@ -104,6 +153,9 @@ class FilesystemBackend(Backend):
                     parts[0] = parts[0][written:]
             if sync:
                 os.fsync(fd)
+            elif start_writeback and _sync_file_range is not None:
+                # Start writing it out now, so sync() later waits for little.
+                _sync_file_range(fd, 0, 0, _SYNC_FILE_RANGE_WRITE)
         except BaseException:
             os.close(fd)
             temp.unlink(missing_ok=True)
@@ -163,8 +215,20 @@ class FilesystemBackend(Backend):
         except (FileNotFoundError, NotADirectoryError):
             return None
 
-    def put_parts(self, key: str, parts: Sequence[bytes | memoryview]) -> str:
-        return self._put(key, parts, False, None, True)
+    def put_parts(
+        self, key: str, parts: Sequence[bytes | memoryview], *, deferred: bool = False
+    ) -> str:
+        if not (deferred and self.durable):
+            return self._put(key, parts, False, None, True)
+        path = self._path(key)
+        self._ensure_parent(path)
+        temp = self._stage(parts, path.parent, sync=False, start_writeback=True)
+        with self._unsynced_lock:
+            self._unsynced_files.append((temp, path))
+            full = len(self._unsynced_files) >= DEFERRED_LIMIT
+        if full:
+            self.sync()
+        return ""
 
     def put(
         self,
@@ -348,11 +412,66 @@ class FilesystemBackend(Backend):
         return True
 
     def sync(self) -> None:
-        with self._unsynced_lock:
-            folders, self._unsynced_dirs = self._unsynced_dirs, set()
-        for folder in folders:
-            with contextlib.suppress(FileNotFoundError):
-                self._sync_dir(folder)
+        """Make every completed put durable and every deferred put visible. Serialised: a
+        sync() returns only once the puts that finished before it began are durable, even
+        those another thread's sync() took over."""
+        with self._sync_lock:
+            with self._unsynced_lock:
+                files, self._unsynced_files = self._unsynced_files, []
+                folders, self._unsynced_dirs = self._unsynced_dirs, set()
+            if files:
+                self._flush_files([temp for temp, _ in files])
+                failed: OSError | None = None
+                for temp, path in files:
+                    try:
+                        self._rename_into_place(temp, path)
+                    except OSError as error:
+                        failed = failed or error
+                    folders.add(path.parent)
+                if failed is not None:
+                    raise failed
+            if folders and not self._flush_filesystem():
+                for folder in folders:
+                    with contextlib.suppress(FileNotFoundError):
+                        self._sync_dir(folder)
+
+    def _flush_filesystem(self) -> bool:
+        """syncfs() of the bank's file system; False where the platform has none."""
+        if not self.durable:
+            return True
+        if _syncfs is None:
+            return False
+        fd = os.open(self._objects, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            if _syncfs(fd) != 0:
+                code = ctypes.get_errno()
+                raise OSError(code, f"syncfs of {self.root}: {os.strerror(code)}")
+        finally:
+            os.close(fd)
+        return True
+
+    def _flush_files(self, temps: Sequence[Path]) -> None:
+        if self._flush_filesystem():
+            return
+        for temp in temps:
+            fd = os.open(temp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def _rename_into_place(self, temp: Path, path: Path) -> None:
+        try:
+            os.replace(temp, path)
+        except FileNotFoundError:
+            if not temp.exists():
+                raise OSError(
+                    errno.ENOENT,
+                    f"deferred write {temp} vanished before sync() (removed as a stale temp "
+                    "file?); the stream that wrote it must be written again",
+                ) from None
+            path.parent.mkdir(parents=True, exist_ok=True)  # pruned by a concurrent delete
+            os.replace(temp, path)
 
     def temp_files(self) -> Sequence[Path]:
         """Temp files left by writers that died mid-put (never visible as objects)."""

@@ -27,6 +27,7 @@ from typing import Any, NoReturn, TypeVar
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from smaug.bank.allocator import keep_freed_buffers
 from smaug.bank.bank import Bank
 from smaug.bank.checkpoints import IN_FLIGHT
 from smaug.bank.chunks import MAX_CHUNK, chunk_hash, is_chunk_hash
@@ -53,7 +54,8 @@ GRPC_MESSAGE_OPTIONS = [
     ("grpc.max_receive_message_length", MAX_MESSAGE),
     ("grpc.max_send_message_length", MAX_MESSAGE),
 ]
-#: Parallel bank operations per UploadChunks / ReadChunks call.
+#: Parallel bank operations per UploadChunks / ReadChunks call (on the bank's own thread pool,
+#: sized for its backend: the default executor has only cpu_count + 4 threads for everything).
 CALL_PARALLELISM = 4
 
 
@@ -83,7 +85,11 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
         # Kept, not copied: the protection service adds banks (projects' accounts) while serving.
         self._banks = banks
         self._verifier = verifier
+        # Per bank, made on first use (accounts' banks appear while serving).
         self._recent: dict[str, _Recent] = {}
+        # Hashes FindMissingChunks answered as missing: their upload skips a second lookup.
+        self._missing: dict[str, _Recent] = {}
+        keep_freed_buffers()  # chunk-sized buffers by the thousand: reuse, don't page-fault
         self._section_hashes: OrderedDict[tuple[str, str, str], frozenset[str]] = OrderedDict()
 
     # -- plumbing --------------------------------------------------------------------------
@@ -106,6 +112,9 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
 
     def _recent_of(self, bank_name: str) -> _Recent:
         return self._recent.setdefault(bank_name, _Recent())
+
+    def _missing_of(self, bank_name: str) -> _Recent:
+        return self._missing.setdefault(bank_name, _Recent(50_000))
 
     @staticmethod
     def _objects(grant: SectionGrant, bank: Bank) -> Section:
@@ -239,6 +248,8 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
             refresh = bank.clock() - bank.gc_grace / 2
             recent = self._recent_of(grant.bank)
 
+            absent = self._missing_of(grant.bank)
+
             def lookup() -> list[str]:
                 unique = list(dict.fromkeys(hashes))
                 present = bank.pool.map(
@@ -250,6 +261,7 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
                         recent.add(value)
                     else:
                         missing.append(value)
+                        absent.add(value)
                 return missing
 
             return bank_pb2.FindMissingChunksResponse(
@@ -269,6 +281,8 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
             slots = asyncio.Semaphore(CALL_PARALLELISM)
             tasks: set[asyncio.Task[int]] = set()
             recent: _Recent | None = None
+            absent: _Recent | None = None
+            loop = asyncio.get_running_loop()
 
             def store(digest: str, data: bytes) -> int:
                 assert bank is not None
@@ -278,11 +292,17 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
                         "differs); send the plaintext with its own hash",
                         {"chunk.hash": "must be the BLAKE3-256 of chunk.data"},
                     )
-                return bank.chunks.put(digest, data).stored
+                # Just reported missing: skip the existence check (a chunk stored meanwhile by
+                # another writer is only written again, with the same content).
+                known_missing = absent is not None and digest in absent
+                # Deferred: durable and visible at the CommitStream that refers to it.
+                stored = bank.chunks.put(digest, data, known_missing=known_missing, deferred=True)
+                return stored.stored
 
             async def one(digest: str, data: bytes) -> int:
                 try:
-                    written = await asyncio.to_thread(store, digest, data)
+                    assert bank is not None
+                    written = await loop.run_in_executor(bank.pool, store, digest, data)
                     if recent is not None:
                         recent.add(digest)
                     return written
@@ -294,6 +314,7 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
                     if bank is None:
                         grant, bank = self._open(message.section, write=True)
                         recent = self._recent_of(grant.bank)
+                        absent = self._missing_of(grant.bank)
                     chunk = message.chunk
                     if not is_chunk_hash(chunk.hash):
                         raise invalid_argument(
@@ -398,11 +419,11 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
                     f"chunk {outside[0]} is not part of any stream of section "
                     f"{grant.section!r}; a section reads only its own streams"
                 )
-            window: list[tuple[str, asyncio.Task[bytes | memoryview]]] = []
+            window: list[tuple[str, asyncio.Future[bytes | memoryview]]] = []
+            loop = asyncio.get_running_loop()
 
             def fetch(value: str) -> None:
-                task = asyncio.create_task(asyncio.to_thread(bank.chunks.get, value))
-                window.append((value, task))
+                window.append((value, loop.run_in_executor(bank.pool, bank.chunks.get, value)))
 
             pending = iter(hashes)
             try:

@@ -183,7 +183,7 @@ class StreamWriter:
         try:
             if self._store.has(digest, refresh_older_than=self._refresh):
                 return
-            stored = self._store.put(digest, data, known_missing=True)
+            stored = self._store.put(digest, data, known_missing=True, deferred=True)
             with self._lock:
                 self._result.chunks_new += 1
                 self._result.bytes_stored += stored.stored

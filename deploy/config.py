@@ -175,7 +175,7 @@ def _defaults() -> dict[str, Any]:
                     {
                         **in_tree_plugin("blockdev", "smaug.plugins.blockdev"),
                         # Devices may also come from SMAUG_BLOCKDEV_PATHS (a:b:c).
-                        "settings": {"devices": [], "chunk_size": 262144},
+                        "settings": {"devices": [], "chunk_size": 1048576},
                     },
                 ],
             }

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
 from smaug.bank.backend import Backend
 from smaug.bank.errors import ObjectNotFound, PreconditionFailed
+from smaug.bank.fs_backend import FilesystemBackend
 
 
 def test_put_get_head_delete(backend: Backend) -> None:
@@ -117,3 +119,28 @@ def test_touch_and_delete_if_stale(backend: Backend) -> None:
 
 def test_repr_has_no_secrets(backend: Backend) -> None:
     assert "smaug-test" not in repr(backend)  # the test credentials
+
+
+def test_deferred_put_appears_at_sync(backend: Backend) -> None:
+    """A deferred put may stay invisible until sync() and is then there in full; a filesystem
+    bank keeps it as a temp file meanwhile (never under its name before it is durable)."""
+    key = "chunks/ab/deferred"
+    backend.put_parts(key, [b"SMC1", b"\x00", b"payload"], deferred=True)
+    if isinstance(backend, FilesystemBackend):
+        assert backend.head(key) is None and backend.list("chunks/") == []
+        assert len(backend.temp_files()) == 1
+    backend.sync()
+    assert backend.get(key) == b"SMC1\x00payload"
+    assert backend.list("chunks/") == [key]
+    if isinstance(backend, FilesystemBackend):
+        assert backend.temp_files() == []
+
+
+def test_sync_reports_a_deferred_put_that_vanished(tmp_path: Path) -> None:
+    backend = FilesystemBackend(tmp_path / "bank")
+    backend.put_parts("chunks/cd/first", [b"one"], deferred=True)
+    backend.put_parts("chunks/cd/second", [b"two"], deferred=True)
+    assert backend.clean_temp_files(older_than=-60) == 2  # as if they were an hour old
+    with pytest.raises(OSError, match="vanished before sync"):
+        backend.sync()
+    assert backend.head("chunks/cd/first") is None

@@ -30,7 +30,7 @@ def test_embedded_defaults_need_no_file(tmp_path: Path) -> None:
 def test_the_annotated_example_loads(tmp_path: Path) -> None:
     config = load(str(EXAMPLE), {"SMAUG_DATA_DIR": str(tmp_path)})
     directory, postgres, blockdev = config.providers[0].plugins
-    assert blockdev.settings["chunk_size"] == 262144
+    assert blockdev.settings["chunk_size"] == 1048576
     assert directory.settings == {
         "roots": ["/srv/data"],
         "cache_dir": f"{tmp_path}/cache/directory",
