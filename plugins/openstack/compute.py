@@ -24,7 +24,7 @@ import grpc
 
 from smaug.plugins.openstack import topology
 from smaug.plugins.openstack.cloud import call
-from smaug.plugins.openstack.transient import patient
+from smaug.plugins.openstack.patience import patient
 from smaug.plugins.openstack.waiting import ERROR_STATUSES, wait_for_status
 from smaug.plugins.sdk import Hook, PluginError
 

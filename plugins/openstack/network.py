@@ -30,8 +30,8 @@ from smaug.mesh.errors import not_found
 from smaug.plugin.v1 import plugin_pb2
 from smaug.plugins.openstack import saved, topology
 from smaug.plugins.openstack.cloud import OpenStackPlugin, call
+from smaug.plugins.openstack.patience import patient
 from smaug.plugins.openstack.project import PROJECT
-from smaug.plugins.openstack.transient import patient
 from smaug.plugins.sdk import Hook, PluginError, PluginServer, Resource
 
 NETWORK = "OS::Neutron::Network"

@@ -40,16 +40,19 @@ def transient(error: BaseException) -> bool:
 
     if isinstance(error, os_exceptions.HttpException):
         return (error.status_code or 0) >= 500
-    return isinstance(error, (ks_exceptions.ConnectFailure, ks_exceptions.ConnectionError))
+    return isinstance(
+        error, (ks_exceptions.ConnectionError, ks_exceptions.RetriableConnectionFailure)
+    )
 
 
-def patient(read: Callable[[], T], pause: float = FIRST_PAUSE) -> Callable[[], T]:
-    """``read`` (a blocking openstacksdk getter) tried again on passing failures."""
+def patient(read: Callable[..., T], pause: float = FIRST_PAUSE) -> Callable[..., T]:
+    """``read`` (a blocking openstacksdk call safe to repeat: a read, a poll, a delete) tried
+    again on passing failures; arguments pass through (run it through cloud.call)."""
 
-    def attempt() -> T:
+    def attempt(*args: Any, **kwargs: Any) -> T:
         for number in range(ATTEMPTS):
             try:
-                return read()
+                return read(*args, **kwargs)
             except Exception as error:
                 if number == ATTEMPTS - 1 or not transient(error):
                     raise

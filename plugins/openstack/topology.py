@@ -17,7 +17,7 @@ from typing import Any
 import grpc
 
 from smaug.plugins.openstack.cloud import call
-from smaug.plugins.openstack.transient import patient
+from smaug.plugins.openstack.patience import patient
 from smaug.plugins.sdk import Hook, PluginError
 
 VERSION = 1

@@ -12,21 +12,12 @@ import os
 import time
 from typing import Any
 
-from smaug.v1 import checkpoints_pb2, common_pb2, plans_pb2, restores_pb2
-from support.openstack import PROVIDER, KeystoneApi, OpenStackCloud, Tenant, openstack_plugin
+from smaug.v1 import checkpoints_pb2, common_pb2
+from support.openstack import KeystoneApi, OpenStackCloud, Tenant, openstack_plugin
+from support.openstack_storage import Flows
 
 PROJECT = "OS::Keystone::Project"
 MiB = 1024 * 1024
-
-
-def wait(what: str, check: Any, timeout: float = 180) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"{what} within {timeout:.0f} s"
-        time.sleep(1)
 
 
 def volume_bytes(cloud: OpenStackCloud, volume_id: str, size: int) -> bytes:
@@ -84,23 +75,11 @@ def test_protect_and_restore_a_whole_project(
             openstack_plugin("network"),
         ]
     )
-    api = KeystoneApi(mesh, openstack_project)
-    plan = plans_pb2.Plan(name="whole project", provider_id=PROVIDER)
-    plan.resources.add(
-        type=PROJECT, id=openstack_project.project_id, name=openstack_project.project_name
-    )
+    flows = Flows(KeystoneApi(mesh, openstack_project))
+    project = (PROJECT, openstack_project.project_id, openstack_project.project_name)
     # The volume is in use: Cinder backs it up only with force.
-    plan.parameters["OS::Cinder::Volume"].update({"force": True})
-    plan_id = api.call(api.plans.CreatePlan, plans_pb2.CreatePlanRequest(plan=plan)).plan.id
-    checkpoint = api.call(
-        api.checkpoints.CreateCheckpoint,
-        checkpoints_pb2.CreateCheckpointRequest(provider_id=PROVIDER, plan_id=plan_id),
-    ).checkpoint
-    api.settle(checkpoint.id, timeout=600)
-    protected = api.call(
-        api.checkpoints.GetCheckpoint,
-        checkpoints_pb2.GetCheckpointRequest(provider_id=PROVIDER, checkpoint_id=checkpoint.id),
-    ).checkpoint
+    plan_id = flows.plan([project], {"OS::Cinder::Volume": {"force": True}}, name="whole project")
+    protected = flows.protect(plan_id, timeout=600)
     assert protected.status == checkpoints_pb2.CHECKPOINT_STATUS_AVAILABLE, (
         protected.status_reason,
         [(s.resource.type, s.reason) for s in protected.resource_states],
@@ -130,21 +109,7 @@ def test_protect_and_restore_a_whole_project(
     conn.network.delete_security_group(group)
 
     # -- restore into the same project --------------------------------------------------------
-    restore = api.call(
-        api.restores.CreateRestore,
-        restores_pb2.CreateRestoreRequest(
-            restore=restores_pb2.Restore(provider_id=PROVIDER, checkpoint_id=checkpoint.id)
-        ),
-    ).restore
-    done = wait(
-        "the restore to end",
-        lambda: (lambda r: r if r.status != common_pb2.OPERATION_STATUS_IN_PROGRESS else None)(
-            api.call(
-                api.restores.GetRestore, restores_pb2.GetRestoreRequest(restore_id=restore.id)
-            ).restore
-        ),
-        timeout=600,
-    )
+    done = flows.restore(protected.id, {}, timeout=600)
     assert done.status == common_pb2.OPERATION_STATUS_SUCCEEDED, (
         done.status_reason,
         [(s.resource.type, s.reason) for s in done.resource_states],

@@ -46,9 +46,10 @@ class Flows:
         resources: list[tuple[str, str, str]],
         parameters: dict[str, dict[str, Any]],
         extra_info: dict[str, dict[str, Any]] | None = None,
+        name: str = "",
     ) -> str:
         """A plan of ``resources`` (type, id, name), with ``extra_info`` by resource id."""
-        plan = plans_pb2.Plan(name=f"plan {time.monotonic_ns()}", provider_id=PROVIDER)
+        plan = plans_pb2.Plan(name=name or f"plan {time.monotonic_ns()}", provider_id=PROVIDER)
         for kind, resource_id, name in resources:
             added = plan.resources.add(type=kind, id=resource_id, name=name)
             added.extra_info.update((extra_info or {}).get(resource_id, {}))
