@@ -313,20 +313,7 @@ class TriggerService(triggers_pb2_grpc.TriggerServiceServicer):
         pattern = props.pattern if "pattern" in changed else current.pattern
         if "pattern" in changed and not pattern:
             v.add("trigger.properties.pattern", "required: a crontab or iCalendar RRULE rule")
-        start: datetime | None = current.start_time
-        if "start_time" in changed:
-            start = (
-                _time(v, "trigger.properties.start_time", props.start_time)
-                if props.HasField("start_time")
-                else utcnow().replace(microsecond=0)
-            )
-        end = current.end_time
-        if "end_time" in changed:
-            end = (
-                _time(v, "trigger.properties.end_time", props.end_time)
-                if props.HasField("end_time")
-                else None
-            )
+        start, end = _updated_bounds(v, props, changed, current)
         window = props.window_seconds if "window_seconds" in changed else current.window_seconds
         v.raise_if_any("trigger")
         assert start is not None
@@ -367,20 +354,7 @@ class TriggerService(triggers_pb2_grpc.TriggerServiceServicer):
             rule = check_event_rule(
                 v, "trigger.properties.event", props.event, props.HasField("event"), identity
             )
-        start: datetime | None = current.start_time
-        if "start_time" in changed:
-            start = (
-                _time(v, "trigger.properties.start_time", props.start_time)
-                if props.HasField("start_time")
-                else utcnow().replace(microsecond=0)
-            )
-        end = current.end_time
-        if "end_time" in changed:
-            end = (
-                _time(v, "trigger.properties.end_time", props.end_time)
-                if props.HasField("end_time")
-                else None
-            )
+        start, end = _updated_bounds(v, props, changed, current)
         window = current.window_seconds
         if "window_seconds" in changed:
             window = self._window(v, props.window_seconds)
@@ -553,3 +527,25 @@ def get_trigger(session: Session, trigger_id: str, project_id: str) -> Trigger:
     if row is None or row.project_id != project_id:
         raise not_found("trigger", trigger_id)
     return row
+
+
+def _updated_bounds(
+    v: Violations, props: Any, changed: set[str], current: Trigger
+) -> tuple[datetime | None, datetime | None]:
+    """start_time and end_time after an update: a changed field cleared means now (start) or
+    never (end)."""
+    start: datetime | None = current.start_time
+    if "start_time" in changed:
+        start = (
+            _time(v, "trigger.properties.start_time", props.start_time)
+            if props.HasField("start_time")
+            else utcnow().replace(microsecond=0)
+        )
+    end = current.end_time
+    if "end_time" in changed:
+        end = (
+            _time(v, "trigger.properties.end_time", props.end_time)
+            if props.HasField("end_time")
+            else None
+        )
+    return start, end
