@@ -15,24 +15,101 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
 from types import TracebackType
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 import grpc
 
 from smaug.bank.chunking import Chunker, ChunkingParams
 from smaug.bank.chunks import chunk_hash
 from smaug.bank.errors import ChunkCorrupt, ObjectNotFound
+from smaug.bank.region_access import UNAVAILABLE_REASON
+from smaug.bank.regions import RegionPool, shared_memory_possible
 from smaug.bank.service import GRPC_MESSAGE_OPTIONS
 from smaug.bank.v1 import bank_pb2, bank_pb2_grpc
-from smaug.bank.wire import decode_read_chunk, read_chunks
+from smaug.bank.wire import (
+    decode_read_chunk,
+    placed_upload_messages,
+    read_chunks,
+    upload_chunks,
+    upload_messages,
+)
+from smaug.mesh.errors import precondition_types
 
 READ_BLOCK = 4 * 1024 * 1024
 BATCH_BYTES = 32 * 1024 * 1024
 READ_GROUP_BYTES = 8 * 1024 * 1024
 
 Source = bytes | bytearray | memoryview | IO[bytes] | AsyncIterable[bytes] | Iterable[bytes]
+
+
+class ChunkGroup(list[tuple[str, memoryview]]):
+    """(hash, data) of consecutive chunks from one ReadChunks call. The data may be views into a
+    shared region (regions.py): call release() once done with them, so the region serves the
+    next call; until then they stay valid. Releasing twice is harmless."""
+
+    def __init__(
+        self, chunks: Iterable[tuple[str, memoryview]], release: Callable[[], None] | None = None
+    ) -> None:
+        super().__init__(chunks)
+        self._release = release
+
+    def release(self) -> None:
+        release, self._release = self._release, None
+        if release is not None:
+            release()
+
+
+def _region_refused(error: grpc.aio.AioRpcError) -> bool:
+    return (
+        error.code() == grpc.StatusCode.FAILED_PRECONDITION
+        and UNAVAILABLE_REASON in precondition_types(error)
+    )
+
+
+async def upload_batch(
+    upload: Any,
+    token: str,
+    chunks: Sequence[tuple[str, bytes | memoryview]],
+    regions: RegionPool | None,
+) -> None:
+    """One UploadChunks call for ``chunks`` (``upload``: wire.upload_chunks of the channel).
+    Through a shared region when the pool has one (one copy into it, nothing through gRPC),
+    inline otherwise or when the bank service cannot use the region (the pool then stops
+    offering regions)."""
+    need = sum(len(data) for _, data in chunks)
+    region = regions.acquire(need) if regions is not None else None
+    if region is None:
+        await upload(upload_messages(token, chunks))
+        return
+    assert regions is not None
+    try:
+
+        def copy_in() -> list[tuple[str, int, int]]:
+            placed = []
+            at = 0
+            for digest, data in chunks:
+                region.view[at : at + len(data)] = data
+                placed.append((digest, at, len(data)))
+                at += len(data)
+            return placed
+
+        placed = await asyncio.to_thread(copy_in)
+        await upload(placed_upload_messages(token, region.message(need), placed))
+    except grpc.aio.AioRpcError as error:
+        if not _region_refused(error):
+            regions.discard(region)
+            raise
+        regions.refuse()
+        regions.release(region)
+    except BaseException:
+        regions.discard(region)
+        raise
+    else:
+        regions.release(region)
+        return
+    await upload(upload_messages(token, chunks))
 
 
 class SectionLike(Protocol):
@@ -79,8 +156,11 @@ class SectionClient:
         )
         self._stub = bank_pb2_grpc.BankServiceStub(self._channel)
         self._read_chunks = read_chunks(self._channel)  # raw answers: chunk data not copied
+        self._upload = upload_chunks(self._channel)  # hand-encoded messages (wire.py)
         self._parallelism = max(1, parallelism)
         self._chunking = chunking
+        # Chunk bytes through shared memory when the bank service is on this host (regions.py).
+        self.regions = RegionPool() if shared_memory_possible(section.address) else None
 
     def __repr__(self) -> str:  # the token is a credential: never print it
         mode = "ro" if self.section.read_only else "rw"
@@ -98,6 +178,8 @@ class SectionClient:
         await self.close()
 
     async def close(self) -> None:
+        if self.regions is not None:
+            self.regions.close()
         if self._own_channel:
             await self._channel.close()
 
@@ -153,15 +235,7 @@ class SectionClient:
 
         async def upload(chunks: list[tuple[str, memoryview]]) -> None:
             try:
-
-                def messages() -> Iterator[bank_pb2.UploadChunksRequest]:
-                    for index, (digest, data) in enumerate(chunks):
-                        yield bank_pb2.UploadChunksRequest(
-                            section=self.section.token if index == 0 else "",
-                            chunk=bank_pb2.Chunk(hash=digest, data=bytes(data)),
-                        )
-
-                await self._stub.UploadChunks(messages())
+                await upload_batch(self._upload, self.section.token, chunks, self.regions)
             finally:
                 slots.release()
 
@@ -217,45 +291,82 @@ class SectionClient:
     async def read_stream(self, name: str) -> AsyncIterator[bytes]:
         """The stream's bytes in order, chunk by chunk, verified; fetched in parallel."""
         async for group in self.read_chunk_groups(name):
-            for _, data in group:
-                yield bytes(data)
+            try:
+                for _, data in group:
+                    yield bytes(data)
+            finally:
+                group.release()
 
     async def read_chunk_groups(
         self, name: str, *, verify: bool = True
-    ) -> AsyncIterator[list[tuple[str, memoryview]]]:
-        """The stream's chunks in order as (hash, data) lists of about READ_GROUP_BYTES, one per
-        ReadChunks call, several calls in flight; each data is a view into the message it came
-        in (no copy). With ``verify=False`` the caller must check each chunk against its hash
-        itself (``check_chunk``), for instance in a worker thread, so the event loop does not
-        spend its time hashing."""
+    ) -> AsyncIterator[ChunkGroup]:
+        """The stream's chunks in order, in ChunkGroups of about READ_GROUP_BYTES, one per
+        ReadChunks call, several calls in flight; the data are views (no copy) into the message
+        they came in or into a shared region: release() each group when done with it. With
+        ``verify=False`` the caller must check each chunk against its hash itself
+        (``check_chunk``), for instance in a worker thread, so the event loop does not spend its
+        time hashing."""
         manifest = await self.stream_manifest(name)
-        groups: list[list[str]] = []
+        groups: list[list[tuple[str, int]]] = []
         size = 0
         for ref in manifest.chunks:
             if not groups or size >= READ_GROUP_BYTES:
                 groups.append([])
                 size = 0
-            groups[-1].append(ref.hash)
+            groups[-1].append((ref.hash, ref.size))
             size += ref.size
 
-        async def fetch(hashes: list[str]) -> list[tuple[str, memoryview]]:
+        async def fetch(refs: list[tuple[str, int]]) -> ChunkGroup:
+            hashes = [digest for digest, _ in refs]
+            need = sum(size for _, size in refs)
+            regions = self.regions
+            region = regions.acquire(need) if regions is not None else None
+            request = bank_pb2.ReadChunksRequest(section=self.section.token, hashes=hashes)
+            if region is not None:
+                request.region.CopyFrom(region.message(need))
             out: list[tuple[str, memoryview]] = []
-            call = self._read_chunks(
-                bank_pb2.ReadChunksRequest(section=self.section.token, hashes=hashes)
-            )
-            async for message in call:
-                expected = hashes[len(out)]
-                digest, data = decode_read_chunk(message)
-                if digest != expected:
-                    raise ChunkCorrupt(expected, self.section.address, "received another chunk")
-                if verify:
-                    self.check_chunk(expected, data)
-                out.append((expected, data))
-            if len(out) != len(hashes):
-                raise ChunkCorrupt(hashes[len(out)], self.section.address, "stream ended early")
-            return out
+            placed_any = False
+            try:
+                async for message in self._read_chunks(request):
+                    if len(out) == len(refs):
+                        raise ChunkCorrupt(hashes[-1], self.section.address, "too many chunks")
+                    expected, expected_size = refs[len(out)]
+                    digest, data, placed = decode_read_chunk(message)
+                    if digest != expected:
+                        raise ChunkCorrupt(expected, self.section.address, "received another chunk")
+                    if placed is not None:
+                        offset, length = placed
+                        if (
+                            region is None
+                            or length != expected_size
+                            or offset < 0
+                            or (offset + length > need)
+                        ):
+                            raise ChunkCorrupt(
+                                expected, self.section.address, "placed outside the region"
+                            )
+                        data = region.view[offset : offset + length]
+                        placed_any = True
+                    if verify:
+                        self.check_chunk(expected, data)
+                    out.append((expected, data))
+                if len(out) != len(refs):
+                    raise ChunkCorrupt(hashes[len(out)], self.section.address, "stream ended early")
+            except BaseException:
+                if region is not None:
+                    assert regions is not None
+                    regions.discard(region)
+                raise
+            if region is None:
+                return ChunkGroup(out)
+            assert regions is not None
+            if not placed_any and refs:
+                regions.refuse()  # the service answered inline: it cannot use our regions
+                regions.release(region)
+                return ChunkGroup(out)
+            return ChunkGroup(out, lambda: regions.release(region))
 
-        window: list[asyncio.Task[list[tuple[str, memoryview]]]] = []
+        window: list[asyncio.Task[ChunkGroup]] = []
         pending = iter(groups)
         try:
             for group in pending:
@@ -272,7 +383,7 @@ class SectionClient:
             for task in window:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, grpc.aio.AioRpcError):
-                    await task
+                    (await task).release()
 
     def check_chunk(self, expected: str, data: bytes | memoryview) -> None:
         """ChunkCorrupt unless ``data`` hashes to ``expected`` (the chunk as received)."""

@@ -20,6 +20,7 @@ import asyncio
 import base64
 import binascii
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, NoReturn, TypeVar
@@ -40,6 +41,12 @@ from smaug.bank.errors import (
 )
 from smaug.bank.manifests import ChunkRef
 from smaug.bank.objects import Section
+from smaug.bank.region_access import (
+    UNAVAILABLE_REASON,
+    OpenRegion,
+    RegionUnavailable,
+    open_region,
+)
 from smaug.bank.tokens import SectionGrant, SectionTokenVerifier, TokenError
 from smaug.bank.v1 import bank_pb2, bank_pb2_grpc
 from smaug.mesh.errors import RpcError, failed_precondition, invalid_argument, not_found
@@ -90,7 +97,9 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
         # Hashes FindMissingChunks answered as missing: their upload skips a second lookup.
         self._missing: dict[str, _Recent] = {}
         keep_freed_buffers()  # chunk-sized buffers by the thousand: reuse, don't page-fault
-        self._section_hashes: OrderedDict[tuple[str, str, str], frozenset[str]] = OrderedDict()
+        # Chunk hash -> size of every stream of a section, for ReadChunks' checks and layout.
+        self._section_hashes: OrderedDict[tuple[str, str, str], dict[str, int]] = OrderedDict()
+        self._local = threading.local()
 
     # -- plumbing --------------------------------------------------------------------------
     def _open(self, token: str, *, write: bool) -> tuple[SectionGrant, Bank]:
@@ -284,8 +293,18 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
             absent: _Recent | None = None
             loop = asyncio.get_running_loop()
 
-            def store(digest: str, data: bytes) -> int:
+            region: OpenRegion | None = None
+
+            def store(digest: str, carried: bytes | tuple[int, int]) -> int:
                 assert bank is not None
+                data: bytes | memoryview
+                if isinstance(carried, tuple):  # (offset, size) in the caller's region
+                    assert region is not None
+                    offset, size = carried
+                    data = self._buffer()[:size]
+                    region.read_into(data, offset)
+                else:
+                    data = carried
                 if digest != chunk_hash(data):
                     raise invalid_argument(
                         f"chunk {digest} does not match its data (BLAKE3-256 of the data "
@@ -299,7 +318,7 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
                 stored = bank.chunks.put(digest, data, known_missing=known_missing, deferred=True)
                 return stored.stored
 
-            async def one(digest: str, data: bytes) -> int:
+            async def one(digest: str, data: bytes | tuple[int, int]) -> int:
                 try:
                     assert bank is not None
                     written = await loop.run_in_executor(bank.pool, store, digest, data)
@@ -315,20 +334,25 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
                         grant, bank = self._open(message.section, write=True)
                         recent = self._recent_of(grant.bank)
                         absent = self._missing_of(grant.bank)
+                        if message.HasField("region"):
+                            region = await self._shared_source(context, message.region)
                     chunk = message.chunk
                     if not is_chunk_hash(chunk.hash):
                         raise invalid_argument(
                             f"chunk hash {chunk.hash!r} is not lowercase hex BLAKE3-256",
                             {"chunk.hash": "64 lowercase hex digits"},
                         )
-                    if len(chunk.data) > MAX_CHUNK:
+                    data: bytes | tuple[int, int] = chunk.data
+                    if message.HasField("placed"):
+                        data = self._placed(region, chunk.hash, message.placed)
+                    elif len(chunk.data) > MAX_CHUNK:
                         raise invalid_argument(
                             f"chunk {chunk.hash} is {len(chunk.data)} bytes, over {MAX_CHUNK}",
                             {"chunk.data": f"at most {MAX_CHUNK} bytes"},
                         )
                     received += 1
                     await slots.acquire()
-                    task = asyncio.create_task(one(chunk.hash, chunk.data))
+                    task = asyncio.create_task(one(chunk.hash, data))
                     task.add_done_callback(tasks.discard)
                     tasks.add(task)
                     task.set_name(chunk.hash)
@@ -341,6 +365,8 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
             finally:
                 for task in tasks:
                     task.cancel()
+                if region is not None:
+                    region.close()
             if bank is None:
                 raise invalid_argument(
                     "UploadChunks got no messages; the first must carry the section token",
@@ -351,6 +377,37 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
             )
 
         return await self._run(context, work)
+
+    async def _shared_source(
+        self, context: grpc.aio.ServicerContext[Any, Any], region: bank_pb2.SharedRegion
+    ) -> OpenRegion:
+        try:
+            return await self._open_region(context, region, writable=False)
+        except RegionUnavailable as error:
+            raise failed_precondition(
+                f"the bank service cannot read the caller's shared region: {error}; send the "
+                "chunks inside the messages instead",
+                region.name,
+                UNAVAILABLE_REASON,
+            ) from None
+
+    @staticmethod
+    def _placed(
+        region: OpenRegion | None, digest: str, placed: bank_pb2.RegionSlice
+    ) -> tuple[int, int]:
+        if region is None:
+            raise invalid_argument(
+                f"chunk {digest} is placed in a shared region, but the upload's first message "
+                "named none",
+                {"region": "required in the first message when chunks are placed"},
+            )
+        if placed.size > MAX_CHUNK or not region.fits(placed.offset, placed.size):
+            raise invalid_argument(
+                f"chunk {digest} is placed at bytes {placed.offset}+{placed.size}, outside the "
+                f"{region.size}-byte region or over {MAX_CHUNK} bytes",
+                {"placed": f"within the region and at most {MAX_CHUNK} bytes"},
+            )
+        return placed.offset, placed.size
 
     async def CommitStream(
         self, request: bank_pb2.CommitStreamRequest, context: grpc.aio.ServicerContext[Any, Any]
@@ -388,61 +445,113 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
 
         return await self._run(context, work)
 
-    def _hashes_of_section(self, grant: SectionGrant, bank: Bank, fresh: bool) -> frozenset[str]:
+    def _hashes_of_section(self, grant: SectionGrant, bank: Bank, fresh: bool) -> dict[str, int]:
+        """Size of every chunk of the section's streams, by hash."""
         cache_key = (grant.bank, grant.checkpoint_id, grant.section)
         if not fresh and cache_key in self._section_hashes:
             return self._section_hashes[cache_key]
         streams = bank.checkpoints.streams(grant.checkpoint_id, grant.section, read_only=True)
-        found: set[str] = set()
+        found: dict[str, int] = {}
         for name in streams.list("", limit=None):
             key = bank.checkpoints.area(grant.checkpoint_id, "streams", grant.section) + "/" + name
-            found.update(bank.manifest_at(key).hashes())
-        result = frozenset(found)
-        self._section_hashes[cache_key] = result
+            found.update((ref.hash, ref.size) for ref in bank.manifest_at(key))
+        self._section_hashes[cache_key] = found
         while len(self._section_hashes) > 64:
             self._section_hashes.popitem(last=False)
-        return result
+        return found
+
+    def _buffer(self) -> memoryview:
+        """This worker thread's chunk-sized buffer (reused: no page faults per chunk)."""
+        buffer: bytearray | None = getattr(self._local, "buffer", None)
+        if buffer is None:
+            buffer = self._local.buffer = bytearray(MAX_CHUNK)
+        return memoryview(buffer)
+
+    @staticmethod
+    async def _open_region(
+        context: grpc.aio.ServicerContext[Any, Any],
+        region: bank_pb2.SharedRegion,
+        *,
+        writable: bool,
+    ) -> OpenRegion:
+        return await asyncio.to_thread(open_region, context.peer(), region, writable=writable)
 
     async def ReadChunks(
         self, request: bank_pb2.ReadChunksRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[bank_pb2.ReadChunksResponse]:
+        region: OpenRegion | None = None
         try:
             grant, bank = self._open(request.section, write=False)
             hashes = list(request.hashes)
             self._check_hashes(hashes, "hashes")
-            allowed = await asyncio.to_thread(self._hashes_of_section, grant, bank, False)
-            if not set(hashes) <= allowed:
-                allowed = await asyncio.to_thread(self._hashes_of_section, grant, bank, True)
-            outside = [value for value in hashes if value not in allowed]
+            sizes = await asyncio.to_thread(self._hashes_of_section, grant, bank, False)
+            if not sizes.keys() >= set(hashes):
+                sizes = await asyncio.to_thread(self._hashes_of_section, grant, bank, True)
+            outside = [value for value in hashes if value not in sizes]
             if outside:
                 raise _denied(
                     f"chunk {outside[0]} is not part of any stream of section "
                     f"{grant.section!r}; a section reads only its own streams"
                 )
-            window: list[tuple[str, asyncio.Future[bytes | memoryview]]] = []
+            if request.HasField("region"):
+                try:
+                    region = await self._open_region(context, request.region, writable=True)
+                except RegionUnavailable as error:
+                    log.info("ReadChunks goes inline: %s", error)
+            # Where each chunk goes in the region (back to back, in the order asked); None:
+            # inline, because there is no region or the chunk does not fit.
+            places: list[int | None] = []
+            end = 0
+            for value in hashes:
+                fits = region is not None and region.fits(end, sizes[value])
+                places.append(end if fits else None)
+                end += sizes[value] if fits else 0
+            window: list[tuple[str, int | None, asyncio.Future[bytes | memoryview | None]]] = []
             loop = asyncio.get_running_loop()
 
-            def fetch(value: str) -> None:
-                window.append((value, loop.run_in_executor(bank.pool, bank.chunks.get, value)))
+            def place(value: str, offset: int) -> bytes | memoryview | None:
+                """The chunk written into the region; None, or its bytes if it is not the
+                size its manifest says (then it goes inline, where the caller will notice)."""
+                assert region is not None
+                data = bank.chunks.get_reusing(value)
+                if len(data) != sizes[value]:
+                    return bytes(data)
+                region.write(data, offset)
+                return None
 
-            pending = iter(hashes)
+            def fetch(value: str, offset: int | None) -> None:
+                task: asyncio.Future[bytes | memoryview | None]
+                if offset is None:
+                    task = loop.run_in_executor(bank.pool, bank.chunks.get, value)
+                else:
+                    task = loop.run_in_executor(bank.pool, place, value, offset)
+                window.append((value, offset, task))
+
+            pending = iter(zip(hashes, places, strict=True))
             try:
-                for value in pending:
-                    fetch(value)
+                for value, offset in pending:
+                    fetch(value, offset)
                     if len(window) >= CALL_PARALLELISM:
                         break
                 while window:
-                    value, task = window.pop(0)
+                    value, offset, task = window.pop(0)
                     data = await task
                     following = next(pending, None)
                     if following is not None:
-                        fetch(following)
+                        fetch(*following)
+                    if data is None:
+                        assert offset is not None
+                        yield bank_pb2.ReadChunksResponse(
+                            chunk=bank_pb2.Chunk(hash=value),
+                            placed=bank_pb2.RegionSlice(offset=offset, size=sizes[value]),
+                        )
+                        continue
                     payload = data if isinstance(data, bytes) else bytes(data)
                     yield bank_pb2.ReadChunksResponse(
                         chunk=bank_pb2.Chunk(hash=value, data=payload)
                     )
             finally:
-                for _, task in window:
+                for _, _, task in window:
                     task.cancel()
         except RpcError as error:
             await self._abort(context, error)
@@ -451,3 +560,6 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
             await self._abort(context, RpcError(code, str(error)))
         except InvalidKey as error:
             await self._abort(context, invalid_argument(str(error), {"section": error.rule}))
+        finally:
+            if region is not None:
+                region.close()

@@ -70,6 +70,22 @@ def upload_messages(
         yield encode_upload(section if index == 0 else "", digest, data)
 
 
+def placed_upload_messages(
+    section: str, region: bank_pb2.SharedRegion, chunks: Iterable[tuple[str, int, int]]
+) -> Iterator[bytes]:
+    """The messages of an upload whose chunks wait in a shared region: (hash, offset, size)
+    each, no data (messages of a few dozen bytes: the generated encoder will do)."""
+    for index, (digest, offset, size) in enumerate(chunks):
+        message = bank_pb2.UploadChunksRequest(
+            chunk=bank_pb2.Chunk(hash=digest),
+            placed=bank_pb2.RegionSlice(offset=offset, size=size),
+        )
+        if index == 0:
+            message.section = section
+            message.region.CopyFrom(region)
+        yield message.SerializeToString()
+
+
 # -- ReadChunksResponse -------------------------------------------------------------------------
 READ_METHOD = "/smaug.bank.v1.BankService/ReadChunks"
 
@@ -122,22 +138,27 @@ def _fields(view: memoryview) -> list[tuple[int, memoryview | None]]:
     return out
 
 
-def decode_read_chunk(message: bytes) -> tuple[str, memoryview]:
-    """(hash, data) of a serialized ReadChunksResponse; the data is a view into ``message``,
-    not a copy. Falls back to the generated parser for encodings this reader does not take
-    apart itself (a chunk field split in parts, which protobuf merges)."""
+def decode_read_chunk(message: bytes) -> tuple[str, memoryview, tuple[int, int] | None]:
+    """(hash, data, placed) of a serialized ReadChunksResponse: the data is a view into
+    ``message``, not a copy; placed is (offset, size) in the call's shared region when the chunk
+    went there instead (data then empty). Falls back to the generated parser for what this
+    reader does not take apart itself (a placed chunk, a chunk field split in parts)."""
     view = memoryview(message)
     try:
-        chunks = [payload for number, payload in _fields(view) if number == 1]
-        if len(chunks) == 1 and chunks[0] is not None:
+        fields = _fields(view)
+        chunks = [payload for number, payload in fields if number == 1]
+        if len(chunks) == 1 and chunks[0] is not None and len(fields) == 1:
             digest, data = "", view[:0]
             for number, payload in _fields(chunks[0]):
                 if number == 1 and payload is not None:
                     digest = bytes(payload).decode()
                 elif number == 2 and payload is not None:
                     data = payload  # proto3: the last occurrence wins
-            return digest, data
+            return digest, data, None
     except (ValueError, UnicodeDecodeError):
         pass
     parsed = bank_pb2.ReadChunksResponse.FromString(message)
-    return parsed.chunk.hash, memoryview(parsed.chunk.data)
+    placed = None
+    if parsed.HasField("placed"):
+        placed = (parsed.placed.offset, parsed.placed.size)
+    return parsed.chunk.hash, memoryview(parsed.chunk.data), placed

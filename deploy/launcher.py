@@ -9,6 +9,7 @@ bound to the launcher's life, so even a SIGKILLed launcher leaves no process beh
 from __future__ import annotations
 
 import asyncio
+import http.client
 import os
 import signal
 import sys
@@ -133,7 +134,9 @@ async def _wait_http(address: str) -> None:
         try:
             with urllib.request.urlopen(url, timeout=2) as reply:
                 return bool(reply.status == 200)
-        except OSError:
+        except (OSError, http.client.HTTPException):
+            # Not up yet, or something else holds the port (a gRPC server answers HTTP/2
+            # frames): keep waiting; a member that cannot bind exits, which ends the wait.
             return False
 
     while True:

@@ -82,11 +82,12 @@ import grpc
 
 from smaug.bank.allocator import keep_freed_buffers
 from smaug.bank.chunks import chunk_hash
-from smaug.bank.client import SectionClient, SectionLike
+from smaug.bank.client import ChunkGroup, SectionClient, SectionLike, upload_batch
 from smaug.bank.errors import ObjectNotFound
+from smaug.bank.regions import RegionPool, shared_memory_possible
 from smaug.bank.service import GRPC_MESSAGE_OPTIONS
 from smaug.bank.v1 import bank_pb2, bank_pb2_grpc
-from smaug.bank.wire import upload_chunks, upload_messages
+from smaug.bank.wire import upload_chunks
 from smaug.mesh.errors import RpcError, invalid_argument, not_found
 from smaug.plugin.v1 import plugin_pb2
 from smaug.plugins.sdk import Hook, PluginError, PluginServer, Resource, ResourcePlugin
@@ -294,10 +295,12 @@ class _Writer:
     stream per segment once its batches are done. Holds at most BATCH_BYTES of pending chunk data
     plus BATCHES_IN_FLIGHT batches, whatever the image size."""
 
-    def __init__(self, channel: grpc.aio.Channel, token: str) -> None:
+    def __init__(self, channel: grpc.aio.Channel, section: SectionLike) -> None:
         self.stub = bank_pb2_grpc.BankServiceStub(channel)
         self.upload = upload_chunks(channel)  # takes messages encoded by hand (bank/wire.py)
-        self.token = token
+        self.token = section.token
+        # Chunk bytes through shared memory when the bank is on this host (bank/regions.py).
+        self.regions = RegionPool() if shared_memory_possible(section.address) else None
         self.offered: set[str] = set()  # each hash goes to the bank once per protect
         self.pending: list[tuple[str, bytes | memoryview]] = []
         self.pending_bytes = 0
@@ -342,7 +345,7 @@ class _Writer:
             todo = [(digest, data) for digest, data in batch if digest in missing]
             if not todo:
                 return
-            await self.upload(upload_messages(self.token, todo))
+            await upload_batch(self.upload, self.token, todo, self.regions)
             self.new_chunks += len(todo)
             self.new_bytes += sum(len(data) for _, data in todo)
         finally:
@@ -363,10 +366,13 @@ class _Writer:
         return int(answer.size)
 
     async def abort(self) -> None:
+        """Cancel what is still uploading and let go of the shared regions."""
         for task in list(self.uploads):
             task.cancel()
         with contextlib.suppress(BaseException):
             await asyncio.gather(*self.uploads, return_exceptions=True)
+        if self.regions is not None:
+            self.regions.close()
 
 
 class _Zeros:
@@ -429,7 +435,7 @@ async def protect_device(
         raise PluginError(f"cannot open {where}: {error.strerror}") from None
     own_channel = channel is None
     channel = _channel_for(section, channel)
-    writer = _Writer(channel, section.token)
+    writer = _Writer(channel, section)
     try:
         st = os.fstat(handle)
         regular = stat.S_ISREG(st.st_mode)
@@ -550,7 +556,7 @@ async def read_image_info(client: SectionClient) -> ImageInfo:
 
 async def _image_groups(
     client: SectionClient, info: ImageInfo
-) -> AsyncIterator[tuple[int, list[tuple[str, memoryview]]]]:
+) -> AsyncIterator[tuple[int, ChunkGroup]]:
     """(offset, [(hash, chunk), ...]) of the whole image in order, a group of consecutive chunks
     per ReadChunks call. The chunks are not verified yet: the caller checks each against its
     hash in a worker thread (``_ImageSink``)."""
@@ -635,10 +641,15 @@ class _ImageSink:
         # BLAKE3 pass over the image: off unless asked for.
         self.check_chunks = check_chunks
 
-    async def add(self, offset: int, group: list[tuple[str, memoryview]]) -> None:
-        for future in [f for f in self.futures if f.done()]:
-            future.result()  # a failed group fails the restore now
-        await self.slots.acquire()
+    async def add(self, offset: int, group: ChunkGroup) -> None:
+        """Schedule the group's write; the group is released once written and hashed."""
+        try:
+            for future in [f for f in self.futures if f.done()]:
+                future.result()  # a failed group fails the restore now
+            await self.slots.acquire()
+        except BaseException:
+            group.release()
+            raise
         loop = asyncio.get_running_loop()
         work = asyncio.gather(
             loop.run_in_executor(self.workers, self._write, offset, group),
@@ -648,6 +659,9 @@ class _ImageSink:
         self.futures.add(done)
 
         def settled(future: asyncio.Future[Any]) -> None:
+            # Both threads are done with the chunks (gather waits for both, even on failure,
+            # unless cancelled: close() then waits for the threads before regions go away).
+            group.release()
             self.slots.release()
             if not future.cancelled() and future.exception() is None:
                 self.futures.discard(future)
@@ -1254,7 +1268,7 @@ class BlockDevices(ResourcePlugin):
         try:
             async with SectionClient(hook.bank_section) as source:
                 info = await read_image_info(source)
-                writer = _Writer(channel, hook.copy_bank_section.token)
+                writer = _Writer(channel, hook.copy_bank_section)
                 meter = Meter(hook.progress, "copied", info.device, info.size)
                 try:
                     for index in range(info.segments):

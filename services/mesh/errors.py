@@ -79,3 +79,17 @@ def field_violations(error: grpc.aio.AioRpcError) -> dict[str, str]:
             for violation in bad.field_violations:
                 found[violation.field] = violation.description
     return found
+
+
+def precondition_types(error: grpc.aio.AioRpcError) -> set[str]:
+    """Client side: the types of the PreconditionFailure violations carried by an error."""
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    found: set[str] = set()
+    if status is None:
+        return found
+    for detail in status.details:
+        if detail.Is(error_details_pb2.PreconditionFailure.DESCRIPTOR):
+            failure = error_details_pb2.PreconditionFailure()
+            detail.Unpack(failure)
+            found.update(violation.type for violation in failure.violations)
+    return found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from smaug.bank.fs_backend import FilesystemBackend
 from smaug.bank.s3_backend import S3Backend
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ holds support/
+from support.bank_service import Served, serve_bank
 from support.seaweed import SeaweedS3
 
 
@@ -58,3 +59,9 @@ def bank(backend: Backend) -> Iterator[Bank]:
     made = Bank("test", backend, workers=4)
     yield made
     made.pool.shutdown(wait=True)
+
+
+@pytest.fixture
+async def served(bank: Bank) -> AsyncIterator[Served]:
+    async with serve_bank(bank) as found:
+        yield found

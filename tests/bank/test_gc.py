@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+import os
 import random
 import threading
+import time
+from pathlib import Path
 
 from smaug.bank.bank import Bank
 from smaug.bank.checkpoints import AVAILABLE
 from smaug.bank.chunks import CHUNK_PREFIX
+from smaug.bank.fs_backend import FilesystemBackend
 from smaug.bank.gc import collect_garbage
 from smaug.bank.verify import verify_checkpoint
 
@@ -69,22 +73,28 @@ def test_in_flight_checkpoint_keeps_its_chunks(bank: Bank) -> None:
     assert collect_garbage(bank, grace=0).chunks_deleted == len(set(registered))
 
 
-def test_gc_racing_writers_never_loses_a_needed_chunk(fs_bank: Bank) -> None:
-    """Writers keep deduplicating against chunks of deleted checkpoints while GC runs in a loop
-    with no grace period; every committed checkpoint must stay whole."""
-    bank = fs_bank
+def test_gc_racing_writers_never_loses_a_needed_chunk(tmp_path: Path) -> None:
+    """Writers keep deduplicating against old chunks of deleted checkpoints while GC runs in a
+    loop; every committed checkpoint must stay whole. GC and writers share the bank's grace
+    period, as in a deployment (the writers refresh what they dedup against by it): a short
+    one, with the garbage aged far past it, so the sweeps race the writers for every chunk."""
+    backend = FilesystemBackend(tmp_path / "bank")
+    bank = Bank("test", backend, workers=4, gc_grace=2.0)
     rng = random.Random(3)
     pool = [rng.randbytes(MiB) for _ in range(24)]
-    # Garbage the writers will dedup against: chunks of deleted checkpoints.
+    # Garbage the writers will dedup against: chunks of deleted checkpoints, an hour old.
     for n in range(3):
         bank.checkpoints.delete(_checkpoint(bank, b"".join(pool[n * 8 : n * 8 + 8])))
+    old = time.time() - 3600
+    for key in _chunk_keys(bank):
+        os.utime(backend._path(key), (old, old))
     stop = threading.Event()
     rounds = 0
 
     def collector() -> None:
         nonlocal rounds
         while not stop.is_set():
-            collect_garbage(bank, grace=0)
+            collect_garbage(bank)
             rounds += 1
 
     written: list[tuple[str, bytes]] = []
@@ -103,3 +113,4 @@ def test_gc_racing_writers_never_loses_a_needed_chunk(fs_bank: Bank) -> None:
     for checkpoint, data in written:
         assert verify_checkpoint(bank, checkpoint).ok
         assert b"".join(bank.read_stream(checkpoint, SECTION, "data")) == data
+    bank.close()

@@ -5,62 +5,20 @@ from __future__ import annotations
 import io
 import random
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import grpc
 import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from smaug.bank.bank import Bank
 from smaug.bank.chunks import CHUNK_PREFIX, chunk_hash
 from smaug.bank.client import SectionClient
 from smaug.bank.errors import ObjectNotFound
-from smaug.bank.service import GRPC_MESSAGE_OPTIONS, BankServicer
-from smaug.bank.tokens import SectionTokenVerifier, issue_section_token
+from smaug.bank.service import GRPC_MESSAGE_OPTIONS
 from smaug.bank.v1 import bank_pb2, bank_pb2_grpc
+from support.bank_service import Served
 
-SECRET = b"service-test-secret-0123456789"
 MiB = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Handle:  # what a hook receives as smaug.plugin.v1.BankSection
-    address: str
-    token: str
-    read_only: bool
-
-
-@dataclass
-class Served:
-    bank: Bank
-    address: str
-    checkpoint: str
-
-    def section(self, section: str = "resources/volume/v1", read_only: bool = False) -> Handle:
-        token = issue_section_token(
-            SECRET,
-            bank="default",
-            checkpoint_id=self.checkpoint,
-            section=section,
-            read_only=read_only,
-        )
-        return Handle(self.address, token, read_only)
-
-
-@pytest.fixture
-async def served(bank: Bank) -> AsyncIterator[Served]:
-    server = grpc.aio.server(options=GRPC_MESSAGE_OPTIONS)
-    bank_pb2_grpc.add_BankServiceServicer_to_server(
-        BankServicer({"default": bank}, SectionTokenVerifier(SECRET)), server
-    )
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    checkpoint = bank.checkpoints.create(
-        project_id="proj", provider_id="prov", plan={"id": "plan"}, owner_id="svc"
-    ).id
-    yield Served(bank, f"127.0.0.1:{port}", checkpoint)
-    await server.stop(None)
 
 
 def _violations(error: grpc.aio.AioRpcError) -> dict[str, str]:

@@ -7,7 +7,12 @@ import os
 import pytest
 
 from smaug.bank.v1 import bank_pb2
-from smaug.bank.wire import decode_read_chunk, encode_upload, upload_messages
+from smaug.bank.wire import (
+    decode_read_chunk,
+    encode_upload,
+    placed_upload_messages,
+    upload_messages,
+)
 
 HASH = "ab" * 32
 
@@ -38,20 +43,41 @@ def test_read_decoding_gives_a_view_of_the_data(size: int) -> None:
     message = bank_pb2.ReadChunksResponse(
         chunk=bank_pb2.Chunk(hash=HASH, data=data)
     ).SerializeToString()
-    digest, view = decode_read_chunk(message)
-    assert (digest, bytes(view)) == (HASH, data)
+    digest, view, placed = decode_read_chunk(message)
+    assert (digest, bytes(view), placed) == (HASH, data, None)
     assert isinstance(view, memoryview)
 
 
 def test_read_decoding_skips_unknown_fields_and_merges_split_chunks() -> None:
     chunk = bank_pb2.Chunk(hash=HASH, data=b"payload").SerializeToString()
     unknown = b"\x18\x07" + b"\x25\x01\x02\x03\x04"  # field 3 varint, field 4 fixed32
-    message = b"\x0a" + bytes([len(chunk + unknown)]) + chunk + unknown + b"\x10\x01"
+    message = b"\x0a" + bytes([len(chunk + unknown)]) + chunk + unknown + b"\x18\x01"
     assert decode_read_chunk(message)[0] == HASH
     assert bytes(decode_read_chunk(message)[1]) == b"payload"
     # The chunk field twice: protobuf merges the parts; the decoder defers to protobuf.
     first = bank_pb2.Chunk(hash=HASH).SerializeToString()
     second = bank_pb2.Chunk(data=b"later").SerializeToString()
     split = b"\x0a" + bytes([len(first)]) + first + b"\x0a" + bytes([len(second)]) + second
-    digest, view = decode_read_chunk(split)
-    assert (digest, bytes(view)) == (HASH, b"later")
+    digest, view, placed = decode_read_chunk(split)
+    assert (digest, bytes(view), placed) == (HASH, b"later", None)
+
+
+def test_read_decoding_reports_a_chunk_placed_in_the_region() -> None:
+    message = bank_pb2.ReadChunksResponse(
+        chunk=bank_pb2.Chunk(hash=HASH), placed=bank_pb2.RegionSlice(offset=4096, size=77)
+    ).SerializeToString()
+    digest, view, placed = decode_read_chunk(message)
+    assert (digest, bytes(view), placed) == (HASH, b"", (4096, 77))
+
+
+def test_placed_upload_names_the_region_in_the_first_message_only() -> None:
+    region = bank_pb2.SharedRegion(pid=7, fd=9, name="smaug-region-" + "0" * 32, size=100)
+    messages = list(placed_upload_messages("tok", region, [(HASH, 0, 60), (HASH, 60, 40)]))
+    parsed = [bank_pb2.UploadChunksRequest.FromString(m) for m in messages]
+    assert [p.section for p in parsed] == ["tok", ""]
+    assert [p.HasField("region") for p in parsed] == [True, False]
+    assert parsed[0].region == region
+    assert [(p.placed.offset, p.placed.size, p.chunk.data) for p in parsed] == [
+        (0, 60, b""),
+        (60, 40, b""),
+    ]

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18smaug/bank/v1/bank.proto\x12\rsmaug.bank.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"0\n\x10GetObjectRequest\x12\x0f\n\x07section\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\"R\n\x11GetObjectResponse\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12/\n\x0bupdate_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\">\n\x10PutObjectRequest\x12\x0f\n\x07section\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\"\x13\n\x11PutObjectResponse\"3\n\x13\x44\x65leteObjectRequest\x12\x0f\n\x07section\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\"\x16\n\x14\x44\x65leteObjectResponse\"\\\n\x12ListObjectsRequest\x12\x0f\n\x07section\x18\x01 \x01(\t\x12\x0e\n\x06prefix\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"<\n\x13ListObjectsResponse\x12\x0c\n\x04keys\x18\x01 \x03(\t\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\";\n\x18\x46indMissingChunksRequest\x12\x0f\n\x07section\x18\x01 \x01(\t\x12\x0e\n\x06hashes\x18\x02 \x03(\t\"3\n\x19\x46indMissingChunksResponse\x12\x16\n\x0emissing_hashes\x18\x01 \x03(\t\"#\n\x05\x43hunk\x12\x0c\n\x04hash\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"K\n\x13UploadChunksRequest\x12\x0f\n\x07section\x18\x01 \x01(\t\x12#\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.smaug.bank.v1.Chunk\"\\\n\x14UploadChunksResponse\x12\x17\n\x0f\x63hunks_received\x18\x01 \x01(\x03\x12\x15\n\rchunks_stored\x18\x02 \x01(\x03\x12\x14\n\x0cstored_bytes\x18\x03 \x01(\x03\"&\n\x08\x43hunkRef\x12\x0c\n\x04hash\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x03\"]\n\x13\x43ommitStreamRequest\x12\x0f\n\x07section\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\'\n\x06\x63hunks\x18\x03 \x03(\x0b\x32\x17.smaug.bank.v1.ChunkRef\"$\n\x14\x43ommitStreamResponse\x12\x0c\n\x04size\x18\x01 \x01(\x03\"1\n\x10GetStreamRequest\x12\x0f\n\x07section\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"J\n\x11GetStreamResponse\x12\'\n\x06\x63hunks\x18\x01 \x03(\x0b\x32\x17.smaug.bank.v1.ChunkRef\x12\x0c\n\x04size\x18\x02 \x01(\x03\"4\n\x11ReadChunksRequest\x12\x0f\n\x07section\x18\x01 \x01(\t\x12\x0e\n\x06hashes\x18\x02 \x03(\t\"9\n\x12ReadChunksResponse\x12#\n\x05\x63hunk\x18\x01 \x01(\x0b\x32\x14.smaug.bank.v1.Chunk2\x9d\x06\n\x0b\x42\x61nkService\x12N\n\tGetObject\x12\x1f.smaug.bank.v1.GetObjectRequest\x1a .smaug.bank.v1.GetObjectResponse\x12N\n\tPutObject\x12\x1f.smaug.bank.v1.PutObjectRequest\x1a .smaug.bank.v1.PutObjectResponse\x12W\n\x0c\x44\x65leteObject\x12\".smaug.bank.v1.DeleteObjectRequest\x1a#.smaug.bank.v1.DeleteObjectResponse\x12T\n\x0bListObjects\x12!.smaug.bank.v1.ListObjectsRequest\x1a\".smaug.bank.v1.ListObjectsResponse\x12\x66\n\x11\x46indMissingChunks\x12\'.smaug.bank.v1.FindMissingChunksRequest\x1a(.smaug.bank.v1.FindMissingChunksResponse\x12Y\n\x0cUploadChunks\x12\".smaug.bank.v1.UploadChunksRequest\x1a#.smaug.bank.v1.UploadChunksResponse(\x01\x12W\n\x0c\x43ommitStream\x12\".smaug.bank.v1.CommitStreamRequest\x1a#.smaug.bank.v1.CommitStreamResponse\x12N\n\tGetStream\x12\x1f.smaug.bank.v1.GetStreamRequest\x1a .smaug.bank.v1.GetStreamResponse\x12S\n\nReadChunks\x12 .smaug.bank.v1.ReadChunksRequest\x1a!.smaug.bank.v1.ReadChunksResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18smaug/bank/v1/bank.proto\x12\rsmaug.bank.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"0\n\x10GetObjectRequest\x12\x0f\n\x07section\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\"R\n\x11GetObjectResponse\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12/\n\x0bupdate_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\">\n\x10PutObjectRequest\x12\x0f\n\x07section\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\"\x13\n\x11PutObjectResponse\"3\n\x13\x44\x65leteObjectRequest\x12\x0f\n\x07section\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\"\x16\n\x14\x44\x65leteObjectResponse\"\\\n\x12ListObjectsRequest\x12\x0f\n\x07section\x18\x01 \x01(\t\x12\x0e\n\x06prefix\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"<\n\x13ListObjectsResponse\x12\x0c\n\x04keys\x18\x01 \x03(\t\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\";\n\x18\x46indMissingChunksRequest\x12\x0f\n\x07section\x18\x01 \x01(\t\x12\x0e\n\x06hashes\x18\x02 \x03(\t\"3\n\x19\x46indMissingChunksResponse\x12\x16\n\x0emissing_hashes\x18\x01 \x03(\t\"#\n\x05\x43hunk\x12\x0c\n\x04hash\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"C\n\x0cSharedRegion\x12\x0b\n\x03pid\x18\x01 \x01(\x03\x12\n\n\x02\x66\x64\x18\x02 \x01(\x05\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0c\n\x04size\x18\x04 \x01(\x03\"+\n\x0bRegionSlice\x12\x0e\n\x06offset\x18\x01 \x01(\x03\x12\x0c\n\x04size\x18\x02 \x01(\x03\"\xa4\x01\n\x13UploadChunksRequest\x12\x0f\n\x07section\x18\x01 \x01(\t\x12#\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x14.smaug.bank.v1.Chunk\x12+\n\x06region\x18\x03 \x01(\x0b\x32\x1b.smaug.bank.v1.SharedRegion\x12*\n\x06placed\x18\x04 \x01(\x0b\x32\x1a.smaug.bank.v1.RegionSlice\"\\\n\x14UploadChunksResponse\x12\x17\n\x0f\x63hunks_received\x18\x01 \x01(\x03\x12\x15\n\rchunks_stored\x18\x02 \x01(\x03\x12\x14\n\x0cstored_bytes\x18\x03 \x01(\x03\"&\n\x08\x43hunkRef\x12\x0c\n\x04hash\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x03\"]\n\x13\x43ommitStreamRequest\x12\x0f\n\x07section\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\'\n\x06\x63hunks\x18\x03 \x03(\x0b\x32\x17.smaug.bank.v1.ChunkRef\"$\n\x14\x43ommitStreamResponse\x12\x0c\n\x04size\x18\x01 \x01(\x03\"1\n\x10GetStreamRequest\x12\x0f\n\x07section\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"J\n\x11GetStreamResponse\x12\'\n\x06\x63hunks\x18\x01 \x03(\x0b\x32\x17.smaug.bank.v1.ChunkRef\x12\x0c\n\x04size\x18\x02 \x01(\x03\"a\n\x11ReadChunksRequest\x12\x0f\n\x07section\x18\x01 \x01(\t\x12\x0e\n\x06hashes\x18\x02 \x03(\t\x12+\n\x06region\x18\x03 \x01(\x0b\x32\x1b.smaug.bank.v1.SharedRegion\"e\n\x12ReadChunksResponse\x12#\n\x05\x63hunk\x18\x01 \x01(\x0b\x32\x14.smaug.bank.v1.Chunk\x12*\n\x06placed\x18\x02 \x01(\x0b\x32\x1a.smaug.bank.v1.RegionSlice2\x9d\x06\n\x0b\x42\x61nkService\x12N\n\tGetObject\x12\x1f.smaug.bank.v1.GetObjectRequest\x1a .smaug.bank.v1.GetObjectResponse\x12N\n\tPutObject\x12\x1f.smaug.bank.v1.PutObjectRequest\x1a .smaug.bank.v1.PutObjectResponse\x12W\n\x0c\x44\x65leteObject\x12\".smaug.bank.v1.DeleteObjectRequest\x1a#.smaug.bank.v1.DeleteObjectResponse\x12T\n\x0bListObjects\x12!.smaug.bank.v1.ListObjectsRequest\x1a\".smaug.bank.v1.ListObjectsResponse\x12\x66\n\x11\x46indMissingChunks\x12\'.smaug.bank.v1.FindMissingChunksRequest\x1a(.smaug.bank.v1.FindMissingChunksResponse\x12Y\n\x0cUploadChunks\x12\".smaug.bank.v1.UploadChunksRequest\x1a#.smaug.bank.v1.UploadChunksResponse(\x01\x12W\n\x0c\x43ommitStream\x12\".smaug.bank.v1.CommitStreamRequest\x1a#.smaug.bank.v1.CommitStreamResponse\x12N\n\tGetStream\x12\x1f.smaug.bank.v1.GetStreamRequest\x1a .smaug.bank.v1.GetStreamResponse\x12S\n\nReadChunks\x12 .smaug.bank.v1.ReadChunksRequest\x1a!.smaug.bank.v1.ReadChunksResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -54,24 +54,28 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_FINDMISSINGCHUNKSRESPONSE']._serialized_end=640
   _globals['_CHUNK']._serialized_start=642
   _globals['_CHUNK']._serialized_end=677
-  _globals['_UPLOADCHUNKSREQUEST']._serialized_start=679
-  _globals['_UPLOADCHUNKSREQUEST']._serialized_end=754
-  _globals['_UPLOADCHUNKSRESPONSE']._serialized_start=756
-  _globals['_UPLOADCHUNKSRESPONSE']._serialized_end=848
-  _globals['_CHUNKREF']._serialized_start=850
-  _globals['_CHUNKREF']._serialized_end=888
-  _globals['_COMMITSTREAMREQUEST']._serialized_start=890
-  _globals['_COMMITSTREAMREQUEST']._serialized_end=983
-  _globals['_COMMITSTREAMRESPONSE']._serialized_start=985
-  _globals['_COMMITSTREAMRESPONSE']._serialized_end=1021
-  _globals['_GETSTREAMREQUEST']._serialized_start=1023
-  _globals['_GETSTREAMREQUEST']._serialized_end=1072
-  _globals['_GETSTREAMRESPONSE']._serialized_start=1074
-  _globals['_GETSTREAMRESPONSE']._serialized_end=1148
-  _globals['_READCHUNKSREQUEST']._serialized_start=1150
-  _globals['_READCHUNKSREQUEST']._serialized_end=1202
-  _globals['_READCHUNKSRESPONSE']._serialized_start=1204
-  _globals['_READCHUNKSRESPONSE']._serialized_end=1261
-  _globals['_BANKSERVICE']._serialized_start=1264
-  _globals['_BANKSERVICE']._serialized_end=2061
+  _globals['_SHAREDREGION']._serialized_start=679
+  _globals['_SHAREDREGION']._serialized_end=746
+  _globals['_REGIONSLICE']._serialized_start=748
+  _globals['_REGIONSLICE']._serialized_end=791
+  _globals['_UPLOADCHUNKSREQUEST']._serialized_start=794
+  _globals['_UPLOADCHUNKSREQUEST']._serialized_end=958
+  _globals['_UPLOADCHUNKSRESPONSE']._serialized_start=960
+  _globals['_UPLOADCHUNKSRESPONSE']._serialized_end=1052
+  _globals['_CHUNKREF']._serialized_start=1054
+  _globals['_CHUNKREF']._serialized_end=1092
+  _globals['_COMMITSTREAMREQUEST']._serialized_start=1094
+  _globals['_COMMITSTREAMREQUEST']._serialized_end=1187
+  _globals['_COMMITSTREAMRESPONSE']._serialized_start=1189
+  _globals['_COMMITSTREAMRESPONSE']._serialized_end=1225
+  _globals['_GETSTREAMREQUEST']._serialized_start=1227
+  _globals['_GETSTREAMREQUEST']._serialized_end=1276
+  _globals['_GETSTREAMRESPONSE']._serialized_start=1278
+  _globals['_GETSTREAMRESPONSE']._serialized_end=1352
+  _globals['_READCHUNKSREQUEST']._serialized_start=1354
+  _globals['_READCHUNKSREQUEST']._serialized_end=1451
+  _globals['_READCHUNKSRESPONSE']._serialized_start=1453
+  _globals['_READCHUNKSRESPONSE']._serialized_end=1554
+  _globals['_BANKSERVICE']._serialized_start=1557
+  _globals['_BANKSERVICE']._serialized_end=2354
 # @@protoc_insertion_point(module_scope)

@@ -93,13 +93,37 @@ class Chunk(_message.Message):
     data: bytes
     def __init__(self, hash: _Optional[str] = ..., data: _Optional[bytes] = ...) -> None: ...
 
+class SharedRegion(_message.Message):
+    __slots__ = ("pid", "fd", "name", "size")
+    PID_FIELD_NUMBER: _ClassVar[int]
+    FD_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    pid: int
+    fd: int
+    name: str
+    size: int
+    def __init__(self, pid: _Optional[int] = ..., fd: _Optional[int] = ..., name: _Optional[str] = ..., size: _Optional[int] = ...) -> None: ...
+
+class RegionSlice(_message.Message):
+    __slots__ = ("offset", "size")
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    offset: int
+    size: int
+    def __init__(self, offset: _Optional[int] = ..., size: _Optional[int] = ...) -> None: ...
+
 class UploadChunksRequest(_message.Message):
-    __slots__ = ("section", "chunk")
+    __slots__ = ("section", "chunk", "region", "placed")
     SECTION_FIELD_NUMBER: _ClassVar[int]
     CHUNK_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    PLACED_FIELD_NUMBER: _ClassVar[int]
     section: str
     chunk: Chunk
-    def __init__(self, section: _Optional[str] = ..., chunk: _Optional[_Union[Chunk, _Mapping]] = ...) -> None: ...
+    region: SharedRegion
+    placed: RegionSlice
+    def __init__(self, section: _Optional[str] = ..., chunk: _Optional[_Union[Chunk, _Mapping]] = ..., region: _Optional[_Union[SharedRegion, _Mapping]] = ..., placed: _Optional[_Union[RegionSlice, _Mapping]] = ...) -> None: ...
 
 class UploadChunksResponse(_message.Message):
     __slots__ = ("chunks_received", "chunks_stored", "stored_bytes")
@@ -152,15 +176,19 @@ class GetStreamResponse(_message.Message):
     def __init__(self, chunks: _Optional[_Iterable[_Union[ChunkRef, _Mapping]]] = ..., size: _Optional[int] = ...) -> None: ...
 
 class ReadChunksRequest(_message.Message):
-    __slots__ = ("section", "hashes")
+    __slots__ = ("section", "hashes", "region")
     SECTION_FIELD_NUMBER: _ClassVar[int]
     HASHES_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
     section: str
     hashes: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, section: _Optional[str] = ..., hashes: _Optional[_Iterable[str]] = ...) -> None: ...
+    region: SharedRegion
+    def __init__(self, section: _Optional[str] = ..., hashes: _Optional[_Iterable[str]] = ..., region: _Optional[_Union[SharedRegion, _Mapping]] = ...) -> None: ...
 
 class ReadChunksResponse(_message.Message):
-    __slots__ = ("chunk",)
+    __slots__ = ("chunk", "placed")
     CHUNK_FIELD_NUMBER: _ClassVar[int]
+    PLACED_FIELD_NUMBER: _ClassVar[int]
     chunk: Chunk
-    def __init__(self, chunk: _Optional[_Union[Chunk, _Mapping]] = ...) -> None: ...
+    placed: RegionSlice
+    def __init__(self, chunk: _Optional[_Union[Chunk, _Mapping]] = ..., placed: _Optional[_Union[RegionSlice, _Mapping]] = ...) -> None: ...

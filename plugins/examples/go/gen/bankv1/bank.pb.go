@@ -619,20 +619,160 @@ func (x *Chunk) GetData() []byte {
 	return nil
 }
 
+// SharedRegion is memory on the caller's host through which chunk bytes move instead of inside
+// messages, when caller and bank service share a host: a Linux memfd of the calling process,
+// which the service opens as /proc/<pid>/fd/<fd>. The service uses it only if the caller is a
+// loopback or Unix-socket peer, the kernel lets it open that descriptor (same user, or a
+// privileged service) and the descriptor is a memfd named `name`; the name, 128 random bits,
+// keeps a caller from pointing the service at memory it did not create.
+type SharedRegion struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The calling process's id, as the bank service's host sees it.
+	Pid int64 `protobuf:"varint,1,opt,name=pid,proto3" json:"pid,omitempty"`
+	// The region's file descriptor in that process.
+	Fd int32 `protobuf:"varint,2,opt,name=fd,proto3" json:"fd,omitempty"`
+	// The memfd's name: "smaug-region-" followed by 32 lowercase hex digits.
+	Name string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	// Usable bytes, from offset 0.
+	Size          int64 `protobuf:"varint,4,opt,name=size,proto3" json:"size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SharedRegion) Reset() {
+	*x = SharedRegion{}
+	mi := &file_smaug_bank_v1_bank_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SharedRegion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SharedRegion) ProtoMessage() {}
+
+func (x *SharedRegion) ProtoReflect() protoreflect.Message {
+	mi := &file_smaug_bank_v1_bank_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SharedRegion.ProtoReflect.Descriptor instead.
+func (*SharedRegion) Descriptor() ([]byte, []int) {
+	return file_smaug_bank_v1_bank_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *SharedRegion) GetPid() int64 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *SharedRegion) GetFd() int32 {
+	if x != nil {
+		return x.Fd
+	}
+	return 0
+}
+
+func (x *SharedRegion) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SharedRegion) GetSize() int64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+// RegionSlice locates a chunk's plaintext in the call's SharedRegion.
+type RegionSlice struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Byte offset of the chunk in the region.
+	Offset int64 `protobuf:"varint,1,opt,name=offset,proto3" json:"offset,omitempty"`
+	// Length of the chunk in bytes.
+	Size          int64 `protobuf:"varint,2,opt,name=size,proto3" json:"size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegionSlice) Reset() {
+	*x = RegionSlice{}
+	mi := &file_smaug_bank_v1_bank_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegionSlice) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegionSlice) ProtoMessage() {}
+
+func (x *RegionSlice) ProtoReflect() protoreflect.Message {
+	mi := &file_smaug_bank_v1_bank_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegionSlice.ProtoReflect.Descriptor instead.
+func (*RegionSlice) Descriptor() ([]byte, []int) {
+	return file_smaug_bank_v1_bank_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *RegionSlice) GetOffset() int64 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *RegionSlice) GetSize() int64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
 // UploadChunksRequest is one message of an upload.
 type UploadChunksRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Section token; must not be read-only. Required in the first message, ignored after.
 	Section string `protobuf:"bytes,1,opt,name=section,proto3" json:"section,omitempty"`
-	// The chunk carried by this message.
-	Chunk         *Chunk `protobuf:"bytes,2,opt,name=chunk,proto3" json:"chunk,omitempty"`
+	// The chunk carried by this message. Its data is empty when `placed` is set.
+	Chunk *Chunk `protobuf:"bytes,2,opt,name=chunk,proto3" json:"chunk,omitempty"`
+	// Optional, first message only: the region holding the chunks of this upload. A service that
+	// cannot use it fails the call with FAILED_PRECONDITION (reason SHARED_REGION_UNAVAILABLE) and
+	// stores nothing from it; the caller then sends the chunks inline.
+	Region *SharedRegion `protobuf:"bytes,3,opt,name=region,proto3" json:"region,omitempty"`
+	// Where this chunk's bytes are in `region`, instead of in chunk.data. The caller must leave
+	// them unchanged until the call returns.
+	Placed        *RegionSlice `protobuf:"bytes,4,opt,name=placed,proto3" json:"placed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UploadChunksRequest) Reset() {
 	*x = UploadChunksRequest{}
-	mi := &file_smaug_bank_v1_bank_proto_msgTypes[11]
+	mi := &file_smaug_bank_v1_bank_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -644,7 +784,7 @@ func (x *UploadChunksRequest) String() string {
 func (*UploadChunksRequest) ProtoMessage() {}
 
 func (x *UploadChunksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_smaug_bank_v1_bank_proto_msgTypes[11]
+	mi := &file_smaug_bank_v1_bank_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -657,7 +797,7 @@ func (x *UploadChunksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadChunksRequest.ProtoReflect.Descriptor instead.
 func (*UploadChunksRequest) Descriptor() ([]byte, []int) {
-	return file_smaug_bank_v1_bank_proto_rawDescGZIP(), []int{11}
+	return file_smaug_bank_v1_bank_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *UploadChunksRequest) GetSection() string {
@@ -670,6 +810,20 @@ func (x *UploadChunksRequest) GetSection() string {
 func (x *UploadChunksRequest) GetChunk() *Chunk {
 	if x != nil {
 		return x.Chunk
+	}
+	return nil
+}
+
+func (x *UploadChunksRequest) GetRegion() *SharedRegion {
+	if x != nil {
+		return x.Region
+	}
+	return nil
+}
+
+func (x *UploadChunksRequest) GetPlaced() *RegionSlice {
+	if x != nil {
+		return x.Placed
 	}
 	return nil
 }
@@ -689,7 +843,7 @@ type UploadChunksResponse struct {
 
 func (x *UploadChunksResponse) Reset() {
 	*x = UploadChunksResponse{}
-	mi := &file_smaug_bank_v1_bank_proto_msgTypes[12]
+	mi := &file_smaug_bank_v1_bank_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -701,7 +855,7 @@ func (x *UploadChunksResponse) String() string {
 func (*UploadChunksResponse) ProtoMessage() {}
 
 func (x *UploadChunksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_smaug_bank_v1_bank_proto_msgTypes[12]
+	mi := &file_smaug_bank_v1_bank_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -714,7 +868,7 @@ func (x *UploadChunksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadChunksResponse.ProtoReflect.Descriptor instead.
 func (*UploadChunksResponse) Descriptor() ([]byte, []int) {
-	return file_smaug_bank_v1_bank_proto_rawDescGZIP(), []int{12}
+	return file_smaug_bank_v1_bank_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *UploadChunksResponse) GetChunksReceived() int64 {
@@ -751,7 +905,7 @@ type ChunkRef struct {
 
 func (x *ChunkRef) Reset() {
 	*x = ChunkRef{}
-	mi := &file_smaug_bank_v1_bank_proto_msgTypes[13]
+	mi := &file_smaug_bank_v1_bank_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -763,7 +917,7 @@ func (x *ChunkRef) String() string {
 func (*ChunkRef) ProtoMessage() {}
 
 func (x *ChunkRef) ProtoReflect() protoreflect.Message {
-	mi := &file_smaug_bank_v1_bank_proto_msgTypes[13]
+	mi := &file_smaug_bank_v1_bank_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -776,7 +930,7 @@ func (x *ChunkRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChunkRef.ProtoReflect.Descriptor instead.
 func (*ChunkRef) Descriptor() ([]byte, []int) {
-	return file_smaug_bank_v1_bank_proto_rawDescGZIP(), []int{13}
+	return file_smaug_bank_v1_bank_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ChunkRef) GetHash() string {
@@ -808,7 +962,7 @@ type CommitStreamRequest struct {
 
 func (x *CommitStreamRequest) Reset() {
 	*x = CommitStreamRequest{}
-	mi := &file_smaug_bank_v1_bank_proto_msgTypes[14]
+	mi := &file_smaug_bank_v1_bank_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -820,7 +974,7 @@ func (x *CommitStreamRequest) String() string {
 func (*CommitStreamRequest) ProtoMessage() {}
 
 func (x *CommitStreamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_smaug_bank_v1_bank_proto_msgTypes[14]
+	mi := &file_smaug_bank_v1_bank_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -833,7 +987,7 @@ func (x *CommitStreamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitStreamRequest.ProtoReflect.Descriptor instead.
 func (*CommitStreamRequest) Descriptor() ([]byte, []int) {
-	return file_smaug_bank_v1_bank_proto_rawDescGZIP(), []int{14}
+	return file_smaug_bank_v1_bank_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CommitStreamRequest) GetSection() string {
@@ -868,7 +1022,7 @@ type CommitStreamResponse struct {
 
 func (x *CommitStreamResponse) Reset() {
 	*x = CommitStreamResponse{}
-	mi := &file_smaug_bank_v1_bank_proto_msgTypes[15]
+	mi := &file_smaug_bank_v1_bank_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -880,7 +1034,7 @@ func (x *CommitStreamResponse) String() string {
 func (*CommitStreamResponse) ProtoMessage() {}
 
 func (x *CommitStreamResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_smaug_bank_v1_bank_proto_msgTypes[15]
+	mi := &file_smaug_bank_v1_bank_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -893,7 +1047,7 @@ func (x *CommitStreamResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitStreamResponse.ProtoReflect.Descriptor instead.
 func (*CommitStreamResponse) Descriptor() ([]byte, []int) {
-	return file_smaug_bank_v1_bank_proto_rawDescGZIP(), []int{15}
+	return file_smaug_bank_v1_bank_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CommitStreamResponse) GetSize() int64 {
@@ -916,7 +1070,7 @@ type GetStreamRequest struct {
 
 func (x *GetStreamRequest) Reset() {
 	*x = GetStreamRequest{}
-	mi := &file_smaug_bank_v1_bank_proto_msgTypes[16]
+	mi := &file_smaug_bank_v1_bank_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -928,7 +1082,7 @@ func (x *GetStreamRequest) String() string {
 func (*GetStreamRequest) ProtoMessage() {}
 
 func (x *GetStreamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_smaug_bank_v1_bank_proto_msgTypes[16]
+	mi := &file_smaug_bank_v1_bank_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -941,7 +1095,7 @@ func (x *GetStreamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStreamRequest.ProtoReflect.Descriptor instead.
 func (*GetStreamRequest) Descriptor() ([]byte, []int) {
-	return file_smaug_bank_v1_bank_proto_rawDescGZIP(), []int{16}
+	return file_smaug_bank_v1_bank_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetStreamRequest) GetSection() string {
@@ -971,7 +1125,7 @@ type GetStreamResponse struct {
 
 func (x *GetStreamResponse) Reset() {
 	*x = GetStreamResponse{}
-	mi := &file_smaug_bank_v1_bank_proto_msgTypes[17]
+	mi := &file_smaug_bank_v1_bank_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -983,7 +1137,7 @@ func (x *GetStreamResponse) String() string {
 func (*GetStreamResponse) ProtoMessage() {}
 
 func (x *GetStreamResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_smaug_bank_v1_bank_proto_msgTypes[17]
+	mi := &file_smaug_bank_v1_bank_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -996,7 +1150,7 @@ func (x *GetStreamResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStreamResponse.ProtoReflect.Descriptor instead.
 func (*GetStreamResponse) Descriptor() ([]byte, []int) {
-	return file_smaug_bank_v1_bank_proto_rawDescGZIP(), []int{17}
+	return file_smaug_bank_v1_bank_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetStreamResponse) GetChunks() []*ChunkRef {
@@ -1019,14 +1173,18 @@ type ReadChunksRequest struct {
 	// Section token; the chunks must belong to a stream of this section.
 	Section string `protobuf:"bytes,1,opt,name=section,proto3" json:"section,omitempty"`
 	// Hashes of the chunks wanted, in the order they should come back.
-	Hashes        []string `protobuf:"bytes,2,rep,name=hashes,proto3" json:"hashes,omitempty"`
+	Hashes []string `protobuf:"bytes,2,rep,name=hashes,proto3" json:"hashes,omitempty"`
+	// Optional: a region to receive the chunks' bytes instead of the messages. The service lays
+	// the chunks out back to back in the order asked, from offset 0; a chunk that does not fit,
+	// or every chunk when the service cannot use the region, comes inline as usual.
+	Region        *SharedRegion `protobuf:"bytes,3,opt,name=region,proto3" json:"region,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ReadChunksRequest) Reset() {
 	*x = ReadChunksRequest{}
-	mi := &file_smaug_bank_v1_bank_proto_msgTypes[18]
+	mi := &file_smaug_bank_v1_bank_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1038,7 +1196,7 @@ func (x *ReadChunksRequest) String() string {
 func (*ReadChunksRequest) ProtoMessage() {}
 
 func (x *ReadChunksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_smaug_bank_v1_bank_proto_msgTypes[18]
+	mi := &file_smaug_bank_v1_bank_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1051,7 +1209,7 @@ func (x *ReadChunksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadChunksRequest.ProtoReflect.Descriptor instead.
 func (*ReadChunksRequest) Descriptor() ([]byte, []int) {
-	return file_smaug_bank_v1_bank_proto_rawDescGZIP(), []int{18}
+	return file_smaug_bank_v1_bank_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ReadChunksRequest) GetSection() string {
@@ -1068,18 +1226,27 @@ func (x *ReadChunksRequest) GetHashes() []string {
 	return nil
 }
 
+func (x *ReadChunksRequest) GetRegion() *SharedRegion {
+	if x != nil {
+		return x.Region
+	}
+	return nil
+}
+
 // ReadChunksResponse carries one chunk.
 type ReadChunksResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The chunk, verified against its hash.
-	Chunk         *Chunk `protobuf:"bytes,1,opt,name=chunk,proto3" json:"chunk,omitempty"`
+	// The chunk, verified against its hash. Its data is empty when `placed` is set.
+	Chunk *Chunk `protobuf:"bytes,1,opt,name=chunk,proto3" json:"chunk,omitempty"`
+	// Where the chunk's bytes were written in the request's region, instead of in chunk.data.
+	Placed        *RegionSlice `protobuf:"bytes,2,opt,name=placed,proto3" json:"placed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ReadChunksResponse) Reset() {
 	*x = ReadChunksResponse{}
-	mi := &file_smaug_bank_v1_bank_proto_msgTypes[19]
+	mi := &file_smaug_bank_v1_bank_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1091,7 +1258,7 @@ func (x *ReadChunksResponse) String() string {
 func (*ReadChunksResponse) ProtoMessage() {}
 
 func (x *ReadChunksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_smaug_bank_v1_bank_proto_msgTypes[19]
+	mi := &file_smaug_bank_v1_bank_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1104,12 +1271,19 @@ func (x *ReadChunksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadChunksResponse.ProtoReflect.Descriptor instead.
 func (*ReadChunksResponse) Descriptor() ([]byte, []int) {
-	return file_smaug_bank_v1_bank_proto_rawDescGZIP(), []int{19}
+	return file_smaug_bank_v1_bank_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ReadChunksResponse) GetChunk() *Chunk {
 	if x != nil {
 		return x.Chunk
+	}
+	return nil
+}
+
+func (x *ReadChunksResponse) GetPlaced() *RegionSlice {
+	if x != nil {
+		return x.Placed
 	}
 	return nil
 }
@@ -1151,10 +1325,20 @@ const file_smaug_bank_v1_bank_proto_rawDesc = "" +
 	"\x0emissing_hashes\x18\x01 \x03(\tR\rmissingHashes\"/\n" +
 	"\x05Chunk\x12\x12\n" +
 	"\x04hash\x18\x01 \x01(\tR\x04hash\x12\x12\n" +
-	"\x04data\x18\x02 \x01(\fR\x04data\"[\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\"X\n" +
+	"\fSharedRegion\x12\x10\n" +
+	"\x03pid\x18\x01 \x01(\x03R\x03pid\x12\x0e\n" +
+	"\x02fd\x18\x02 \x01(\x05R\x02fd\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12\x12\n" +
+	"\x04size\x18\x04 \x01(\x03R\x04size\"9\n" +
+	"\vRegionSlice\x12\x16\n" +
+	"\x06offset\x18\x01 \x01(\x03R\x06offset\x12\x12\n" +
+	"\x04size\x18\x02 \x01(\x03R\x04size\"\xc4\x01\n" +
 	"\x13UploadChunksRequest\x12\x18\n" +
 	"\asection\x18\x01 \x01(\tR\asection\x12*\n" +
-	"\x05chunk\x18\x02 \x01(\v2\x14.smaug.bank.v1.ChunkR\x05chunk\"\x87\x01\n" +
+	"\x05chunk\x18\x02 \x01(\v2\x14.smaug.bank.v1.ChunkR\x05chunk\x123\n" +
+	"\x06region\x18\x03 \x01(\v2\x1b.smaug.bank.v1.SharedRegionR\x06region\x122\n" +
+	"\x06placed\x18\x04 \x01(\v2\x1a.smaug.bank.v1.RegionSliceR\x06placed\"\x87\x01\n" +
 	"\x14UploadChunksResponse\x12'\n" +
 	"\x0fchunks_received\x18\x01 \x01(\x03R\x0echunksReceived\x12#\n" +
 	"\rchunks_stored\x18\x02 \x01(\x03R\fchunksStored\x12!\n" +
@@ -1173,12 +1357,14 @@ const file_smaug_bank_v1_bank_proto_rawDesc = "" +
 	"\x04name\x18\x02 \x01(\tR\x04name\"X\n" +
 	"\x11GetStreamResponse\x12/\n" +
 	"\x06chunks\x18\x01 \x03(\v2\x17.smaug.bank.v1.ChunkRefR\x06chunks\x12\x12\n" +
-	"\x04size\x18\x02 \x01(\x03R\x04size\"E\n" +
+	"\x04size\x18\x02 \x01(\x03R\x04size\"z\n" +
 	"\x11ReadChunksRequest\x12\x18\n" +
 	"\asection\x18\x01 \x01(\tR\asection\x12\x16\n" +
-	"\x06hashes\x18\x02 \x03(\tR\x06hashes\"@\n" +
+	"\x06hashes\x18\x02 \x03(\tR\x06hashes\x123\n" +
+	"\x06region\x18\x03 \x01(\v2\x1b.smaug.bank.v1.SharedRegionR\x06region\"t\n" +
 	"\x12ReadChunksResponse\x12*\n" +
-	"\x05chunk\x18\x01 \x01(\v2\x14.smaug.bank.v1.ChunkR\x05chunk2\x9d\x06\n" +
+	"\x05chunk\x18\x01 \x01(\v2\x14.smaug.bank.v1.ChunkR\x05chunk\x122\n" +
+	"\x06placed\x18\x02 \x01(\v2\x1a.smaug.bank.v1.RegionSliceR\x06placed2\x9d\x06\n" +
 	"\vBankService\x12N\n" +
 	"\tGetObject\x12\x1f.smaug.bank.v1.GetObjectRequest\x1a .smaug.bank.v1.GetObjectResponse\x12N\n" +
 	"\tPutObject\x12\x1f.smaug.bank.v1.PutObjectRequest\x1a .smaug.bank.v1.PutObjectResponse\x12W\n" +
@@ -1203,7 +1389,7 @@ func file_smaug_bank_v1_bank_proto_rawDescGZIP() []byte {
 	return file_smaug_bank_v1_bank_proto_rawDescData
 }
 
-var file_smaug_bank_v1_bank_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_smaug_bank_v1_bank_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_smaug_bank_v1_bank_proto_goTypes = []any{
 	(*GetObjectRequest)(nil),          // 0: smaug.bank.v1.GetObjectRequest
 	(*GetObjectResponse)(nil),         // 1: smaug.bank.v1.GetObjectResponse
@@ -1216,46 +1402,52 @@ var file_smaug_bank_v1_bank_proto_goTypes = []any{
 	(*FindMissingChunksRequest)(nil),  // 8: smaug.bank.v1.FindMissingChunksRequest
 	(*FindMissingChunksResponse)(nil), // 9: smaug.bank.v1.FindMissingChunksResponse
 	(*Chunk)(nil),                     // 10: smaug.bank.v1.Chunk
-	(*UploadChunksRequest)(nil),       // 11: smaug.bank.v1.UploadChunksRequest
-	(*UploadChunksResponse)(nil),      // 12: smaug.bank.v1.UploadChunksResponse
-	(*ChunkRef)(nil),                  // 13: smaug.bank.v1.ChunkRef
-	(*CommitStreamRequest)(nil),       // 14: smaug.bank.v1.CommitStreamRequest
-	(*CommitStreamResponse)(nil),      // 15: smaug.bank.v1.CommitStreamResponse
-	(*GetStreamRequest)(nil),          // 16: smaug.bank.v1.GetStreamRequest
-	(*GetStreamResponse)(nil),         // 17: smaug.bank.v1.GetStreamResponse
-	(*ReadChunksRequest)(nil),         // 18: smaug.bank.v1.ReadChunksRequest
-	(*ReadChunksResponse)(nil),        // 19: smaug.bank.v1.ReadChunksResponse
-	(*timestamppb.Timestamp)(nil),     // 20: google.protobuf.Timestamp
+	(*SharedRegion)(nil),              // 11: smaug.bank.v1.SharedRegion
+	(*RegionSlice)(nil),               // 12: smaug.bank.v1.RegionSlice
+	(*UploadChunksRequest)(nil),       // 13: smaug.bank.v1.UploadChunksRequest
+	(*UploadChunksResponse)(nil),      // 14: smaug.bank.v1.UploadChunksResponse
+	(*ChunkRef)(nil),                  // 15: smaug.bank.v1.ChunkRef
+	(*CommitStreamRequest)(nil),       // 16: smaug.bank.v1.CommitStreamRequest
+	(*CommitStreamResponse)(nil),      // 17: smaug.bank.v1.CommitStreamResponse
+	(*GetStreamRequest)(nil),          // 18: smaug.bank.v1.GetStreamRequest
+	(*GetStreamResponse)(nil),         // 19: smaug.bank.v1.GetStreamResponse
+	(*ReadChunksRequest)(nil),         // 20: smaug.bank.v1.ReadChunksRequest
+	(*ReadChunksResponse)(nil),        // 21: smaug.bank.v1.ReadChunksResponse
+	(*timestamppb.Timestamp)(nil),     // 22: google.protobuf.Timestamp
 }
 var file_smaug_bank_v1_bank_proto_depIdxs = []int32{
-	20, // 0: smaug.bank.v1.GetObjectResponse.update_time:type_name -> google.protobuf.Timestamp
+	22, // 0: smaug.bank.v1.GetObjectResponse.update_time:type_name -> google.protobuf.Timestamp
 	10, // 1: smaug.bank.v1.UploadChunksRequest.chunk:type_name -> smaug.bank.v1.Chunk
-	13, // 2: smaug.bank.v1.CommitStreamRequest.chunks:type_name -> smaug.bank.v1.ChunkRef
-	13, // 3: smaug.bank.v1.GetStreamResponse.chunks:type_name -> smaug.bank.v1.ChunkRef
-	10, // 4: smaug.bank.v1.ReadChunksResponse.chunk:type_name -> smaug.bank.v1.Chunk
-	0,  // 5: smaug.bank.v1.BankService.GetObject:input_type -> smaug.bank.v1.GetObjectRequest
-	2,  // 6: smaug.bank.v1.BankService.PutObject:input_type -> smaug.bank.v1.PutObjectRequest
-	4,  // 7: smaug.bank.v1.BankService.DeleteObject:input_type -> smaug.bank.v1.DeleteObjectRequest
-	6,  // 8: smaug.bank.v1.BankService.ListObjects:input_type -> smaug.bank.v1.ListObjectsRequest
-	8,  // 9: smaug.bank.v1.BankService.FindMissingChunks:input_type -> smaug.bank.v1.FindMissingChunksRequest
-	11, // 10: smaug.bank.v1.BankService.UploadChunks:input_type -> smaug.bank.v1.UploadChunksRequest
-	14, // 11: smaug.bank.v1.BankService.CommitStream:input_type -> smaug.bank.v1.CommitStreamRequest
-	16, // 12: smaug.bank.v1.BankService.GetStream:input_type -> smaug.bank.v1.GetStreamRequest
-	18, // 13: smaug.bank.v1.BankService.ReadChunks:input_type -> smaug.bank.v1.ReadChunksRequest
-	1,  // 14: smaug.bank.v1.BankService.GetObject:output_type -> smaug.bank.v1.GetObjectResponse
-	3,  // 15: smaug.bank.v1.BankService.PutObject:output_type -> smaug.bank.v1.PutObjectResponse
-	5,  // 16: smaug.bank.v1.BankService.DeleteObject:output_type -> smaug.bank.v1.DeleteObjectResponse
-	7,  // 17: smaug.bank.v1.BankService.ListObjects:output_type -> smaug.bank.v1.ListObjectsResponse
-	9,  // 18: smaug.bank.v1.BankService.FindMissingChunks:output_type -> smaug.bank.v1.FindMissingChunksResponse
-	12, // 19: smaug.bank.v1.BankService.UploadChunks:output_type -> smaug.bank.v1.UploadChunksResponse
-	15, // 20: smaug.bank.v1.BankService.CommitStream:output_type -> smaug.bank.v1.CommitStreamResponse
-	17, // 21: smaug.bank.v1.BankService.GetStream:output_type -> smaug.bank.v1.GetStreamResponse
-	19, // 22: smaug.bank.v1.BankService.ReadChunks:output_type -> smaug.bank.v1.ReadChunksResponse
-	14, // [14:23] is the sub-list for method output_type
-	5,  // [5:14] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	11, // 2: smaug.bank.v1.UploadChunksRequest.region:type_name -> smaug.bank.v1.SharedRegion
+	12, // 3: smaug.bank.v1.UploadChunksRequest.placed:type_name -> smaug.bank.v1.RegionSlice
+	15, // 4: smaug.bank.v1.CommitStreamRequest.chunks:type_name -> smaug.bank.v1.ChunkRef
+	15, // 5: smaug.bank.v1.GetStreamResponse.chunks:type_name -> smaug.bank.v1.ChunkRef
+	11, // 6: smaug.bank.v1.ReadChunksRequest.region:type_name -> smaug.bank.v1.SharedRegion
+	10, // 7: smaug.bank.v1.ReadChunksResponse.chunk:type_name -> smaug.bank.v1.Chunk
+	12, // 8: smaug.bank.v1.ReadChunksResponse.placed:type_name -> smaug.bank.v1.RegionSlice
+	0,  // 9: smaug.bank.v1.BankService.GetObject:input_type -> smaug.bank.v1.GetObjectRequest
+	2,  // 10: smaug.bank.v1.BankService.PutObject:input_type -> smaug.bank.v1.PutObjectRequest
+	4,  // 11: smaug.bank.v1.BankService.DeleteObject:input_type -> smaug.bank.v1.DeleteObjectRequest
+	6,  // 12: smaug.bank.v1.BankService.ListObjects:input_type -> smaug.bank.v1.ListObjectsRequest
+	8,  // 13: smaug.bank.v1.BankService.FindMissingChunks:input_type -> smaug.bank.v1.FindMissingChunksRequest
+	13, // 14: smaug.bank.v1.BankService.UploadChunks:input_type -> smaug.bank.v1.UploadChunksRequest
+	16, // 15: smaug.bank.v1.BankService.CommitStream:input_type -> smaug.bank.v1.CommitStreamRequest
+	18, // 16: smaug.bank.v1.BankService.GetStream:input_type -> smaug.bank.v1.GetStreamRequest
+	20, // 17: smaug.bank.v1.BankService.ReadChunks:input_type -> smaug.bank.v1.ReadChunksRequest
+	1,  // 18: smaug.bank.v1.BankService.GetObject:output_type -> smaug.bank.v1.GetObjectResponse
+	3,  // 19: smaug.bank.v1.BankService.PutObject:output_type -> smaug.bank.v1.PutObjectResponse
+	5,  // 20: smaug.bank.v1.BankService.DeleteObject:output_type -> smaug.bank.v1.DeleteObjectResponse
+	7,  // 21: smaug.bank.v1.BankService.ListObjects:output_type -> smaug.bank.v1.ListObjectsResponse
+	9,  // 22: smaug.bank.v1.BankService.FindMissingChunks:output_type -> smaug.bank.v1.FindMissingChunksResponse
+	14, // 23: smaug.bank.v1.BankService.UploadChunks:output_type -> smaug.bank.v1.UploadChunksResponse
+	17, // 24: smaug.bank.v1.BankService.CommitStream:output_type -> smaug.bank.v1.CommitStreamResponse
+	19, // 25: smaug.bank.v1.BankService.GetStream:output_type -> smaug.bank.v1.GetStreamResponse
+	21, // 26: smaug.bank.v1.BankService.ReadChunks:output_type -> smaug.bank.v1.ReadChunksResponse
+	18, // [18:27] is the sub-list for method output_type
+	9,  // [9:18] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_smaug_bank_v1_bank_proto_init() }
@@ -1269,7 +1461,7 @@ func file_smaug_bank_v1_bank_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_smaug_bank_v1_bank_proto_rawDesc), len(file_smaug_bank_v1_bank_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   20,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
