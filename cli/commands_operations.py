@@ -193,6 +193,16 @@ def _show_operation(ctx: Context, kind: str, item: Any, rows: list[tuple[str, An
     out.section("Resources")
     graph = _graph(ctx, item.provider_id, item.checkpoint_id)
     output.resource_table(out, graph, list(item.resource_states), with_new_id=kind == "Restore")
+    related = [
+        (output.resource_label(state.resource), key, value)
+        for state in item.resource_states
+        for key, value in sorted(state.related_resource_ids.items())
+    ]
+    if related:
+        # What restoring a resource made or reused inside it (networks, ports, floating IPs).
+        out.section("Related resources")
+        for owner, key, value in related:
+            out.line(f"  {owner}: {key} -> {value}")
 
 
 def _operation_rows(items: list[Any]) -> list[list[str]]:

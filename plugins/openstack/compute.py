@@ -1,15 +1,20 @@
 """A Nova server: capture what rebuilding it needs, and build a new one from that record.
 
 The record (version 1) holds the flavor (id and properties), the boot image (none when booted
-from a volume) or the boot volume, the ports in interface order with their fixed addresses and
-security groups, key pair name, metadata, availability zone, config drive and the attached data
-volumes with their devices.
+from a volume) or the boot volume, the ports in interface order with their fixed addresses,
+security groups and floating IPs, key pair name, metadata, tags, status (power state),
+availability zone, config drive and the attached data volumes with their devices; every volume
+with its ``delete_on_termination``. Records of earlier releases lack tags and floating IPs:
+they read as none.
 
 Building resolves every input before anything is created: restored ids from the same restore
 (``new_resource_ids``, keyed ``type#original id``) first, else the original when it still
 exists and is usable, else a clear failure naming what is missing and how to fix it. A server
 that goes to ERROR is deleted and built again, up to ``attempts`` times, unless Nova found no
-host for it; the last one is kept for its fault, which the failure quotes.
+host for it; the last one is kept for its fault, which the failure quotes. Tags go with the
+create request (Nova 2.52) or right after it (2.26); each volume keeps its
+``delete_on_termination`` (data volumes need Nova 2.79); a server protected SHUTOFF is stopped
+once built, unless the restore asks for ``power_state: active``.
 """
 
 from __future__ import annotations
@@ -22,9 +27,9 @@ from typing import Any
 
 import grpc
 
-from smaug.plugins.openstack import topology
+from smaug.plugins.openstack import floating, topology
 from smaug.plugins.openstack.cloud import call
-from smaug.plugins.openstack.patience import patient
+from smaug.plugins.openstack.patience import call_patiently, patient
 from smaug.plugins.openstack.waiting import ERROR_STATUSES, wait_for_status
 from smaug.plugins.sdk import Hook, PluginError
 
@@ -111,9 +116,11 @@ def capture(connection: Any, server_id: str) -> dict[str, Any]:
                 "mac_address": port.mac_address,
                 "fixed_ips": [dict(ip) for ip in port.fixed_ips or []],
                 "security_group_ids": list(port.security_group_ids or []),
+                "floating_ips": floating.capture(connection.network, port.id),
             }
             for port in ports
         ],
+        "tags": list(server.tags or []),
         "security_groups": sorted(
             {g["name"] for g in server.security_groups or [] if g.get("name")}
         ),
@@ -143,9 +150,13 @@ class Inputs:
     boot_volume_id: str = ""
     networks: list[dict[str, str]] | str = "none"
     security_groups: list[str] = field(default_factory=list)
+    boot_delete_on_termination: bool = False
     key_name: str = ""
     availability_zone: str = ""
-    volumes: list[tuple[str, str]] = field(default_factory=list)  # (new volume id, device)
+    tags: list[str] = field(default_factory=list)
+    tags_at_create: bool = False  # Nova takes them in the create request (2.52)
+    # (new volume id, device, delete_on_termination)
+    volumes: list[tuple[str, str, bool]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -169,9 +180,9 @@ class ServerBuild:
         if record.get("image_id"):
             inputs.image_id = await self._image(record["image_id"], inputs)
         if record.get("boot_volume"):
-            inputs.boot_volume_id = await self._volume(
-                record["boot_volume"]["volume_id"], "boot volume", inputs
-            )
+            boot = record["boot_volume"]
+            inputs.boot_volume_id = await self._volume(boot["volume_id"], "boot volume", inputs)
+            inputs.boot_delete_on_termination = bool(boot.get("delete_on_termination"))
         if not inputs.image_id and not inputs.boot_volume_id:
             raise PluginError(
                 f"server {record['id']}'s record names neither a boot image nor a boot volume",
@@ -183,8 +194,35 @@ class ServerBuild:
         inputs.availability_zone = await self._zone(record["availability_zone"], inputs)
         for volume in record["volumes"]:
             new = await self._volume(volume["volume_id"], "data volume", inputs)
-            inputs.volumes.append((new, volume["device"]))
+            inputs.volumes.append(
+                (new, volume["device"], bool(volume.get("delete_on_termination")))
+            )
+        inputs.tags = [str(t) for t in record.get("tags") or []]
+        if inputs.tags:
+            inputs.tags_at_create = await self._supports("2.52")
+            if not inputs.tags_at_create and not await self._supports("2.26"):
+                inputs.notes.append(
+                    f"this Nova predates server tags (API 2.26); tags {', '.join(inputs.tags)} "
+                    "were not set"
+                )
+                inputs.tags = []
+        if any(v[2] for v in inputs.volumes) and not await self._supports("2.79"):
+            inputs.notes.append(
+                "this Nova cannot set delete_on_termination when attaching (API 2.79); the data "
+                "volumes were attached without it"
+            )
+            inputs.volumes = [(v, device, False) for v, device, _ in inputs.volumes]
         return inputs
+
+    async def _supports(self, microversion: str) -> bool:
+        """Whether both Nova and this openstacksdk speak the compute API ``microversion``."""
+        from openstack import utils
+
+        compute = self.connection.compute
+        return await call(
+            "reading the compute API versions",
+            patient(lambda: utils.supports_microversion(compute, microversion)),
+        )
 
     async def _flavor(self, saved: dict[str, Any]) -> str:
         compute = self.connection.compute
@@ -396,9 +434,11 @@ class ServerBuild:
                     "uuid": inputs.boot_volume_id,
                     "source_type": "volume",
                     "destination_type": "volume",
-                    "delete_on_termination": False,
+                    "delete_on_termination": inputs.boot_delete_on_termination,
                 }
             ]
+        if inputs.tags and inputs.tags_at_create:
+            attributes["tags"] = inputs.tags
         if inputs.security_groups and inputs.networks != "none":
             attributes["security_groups"] = [{"name": g} for g in inputs.security_groups]
         if inputs.key_name:
@@ -466,16 +506,19 @@ class ServerBuild:
             grpc.StatusCode.DEADLINE_EXCEEDED,
         )
 
-    async def attach(self, server: Any, volumes: list[tuple[str, str]]) -> None:
+    async def attach(self, server: Any, volumes: list[tuple[str, str, bool]]) -> None:
         compute = self.connection.compute
         block = self.connection.block_storage
-        for volume_id, device in volumes:
+        for volume_id, device, delete_on_termination in volumes:
+            options: dict[str, Any] = {"device": device} if device else {}
+            if delete_on_termination:  # only sent when set: older Nova refuses the field
+                options["delete_on_termination"] = True
             await call(
                 f"attaching volume {volume_id} to server {server.id} at {device or 'any device'}",
                 compute.create_volume_attachment,
                 server,
-                volume_id=volume_id,
-                **({"device": device} if device else {}),
+                volume_id,
+                **options,
             )
             await wait_for_status(
                 f"volume {volume_id}",
@@ -486,6 +529,43 @@ class ServerBuild:
                 hook=self.hook,
                 failed=ERROR_STATUSES | {"error_attaching"},
             )
+
+    async def tag(self, server: Any, inputs: Inputs) -> None:
+        """Tags Nova could not take with the create request (before API 2.52)."""
+        if not inputs.tags or inputs.tags_at_create:
+            return
+        compute = self.connection.compute
+        await call_patiently(
+            f"tagging server {server.id}", lambda: server.set_tags(compute, inputs.tags)
+        )
+
+    async def power(self, server: Any, record: dict[str, Any], inputs: Inputs) -> None:
+        """Leave the new server as the original was when protected: SHUTOFF is stopped again,
+        unless the restore parameter power_state is ``active``."""
+        was = str(record.get("status") or "").upper()
+        if str(self.parameters.get("power_state") or "original") == "active":
+            if was == "SHUTOFF":
+                inputs.notes.append("left running (power_state active); it was SHUTOFF")
+            return
+        if was in ("PAUSED", "SUSPENDED", "SHELVED", "SHELVED_OFFLOADED"):
+            inputs.notes.append(f"it was {was} when protected; it was restored ACTIVE")
+        if was != "SHUTOFF":
+            return
+        compute = self.connection.compute
+        await self.hook.progress(0, 0, f"stopping server {server.id}: it was SHUTOFF")
+        # Not repeated: a stop that did happen would be refused (409) the second time.
+        await call(f"stopping restored server {server.id}", compute.stop_server, server)
+        await wait_for_status(
+            f"restored server {server.name} ({server.id})",
+            patient(partial(compute.get_server, server.id)),
+            ["shutoff"],
+            timeout=self.timeout,
+            poll=self.poll,
+            hook=self.hook,
+            failed={"error"},
+            reason=_fault,
+        )
+        inputs.notes.append("stopped, as it was when protected")
 
 
 def _fault(server: Any) -> str:

@@ -10,11 +10,16 @@ volume (``OS::Glance::Image#<old>``, ``OS::Cinder::Volume#<old>`` in new_resourc
 originals when they still exist; on the restored networks with the original fixed addresses
 where free (``OS::Neutron::Net#<old>``, ``OS::Neutron::Subnet#<old>`` from the network plugin),
 or on the network named by restore_net_id; with the mapped security groups, the saved metadata,
-the key pair when the caller has it, and the restore_name / restore_flavor_id overrides. It
-waits for ACTIVE (a server that goes to ERROR is built again, up to the setting
-``build_attempts`` (3) times, unless Nova found no host; then the restore fails with Nova's fault
-message), reattaches the data volumes at their devices and records the new server's id. Delete:
-nothing outside the bank.
+the key pair when the caller has it, the saved tags, each volume's delete_on_termination, and
+the restore_name / restore_flavor_id overrides. It waits for ACTIVE (a server that goes to ERROR
+is built again, up to the setting ``build_attempts`` (3) times, unless Nova found no host; then
+the restore fails with Nova's fault message), reattaches the data volumes at their devices, puts
+the floating IPs back (floating.py: the original when free, else a new one on the same external
+network; what cannot be done is a warning in the reason, never a failure), stops the server if
+it was SHUTOFF (restore parameter ``power_state``: ``original``, the default, or ``active``) and
+records the new server's id, with ``OS::Neutron::Port#<old>`` and
+``OS::Neutron::FloatingIP#<old>`` in HookResult.related_resource_ids. Delete: nothing outside
+the bank.
 Run by the protection service, or standalone: ``python -m smaug.plugins.openstack.server``.
 """
 
@@ -28,7 +33,7 @@ import grpc
 
 from smaug.mesh.errors import not_found
 from smaug.plugin.v1 import plugin_pb2
-from smaug.plugins.openstack import compute, saved
+from smaug.plugins.openstack import compute, floating, saved
 from smaug.plugins.openstack.cloud import OpenStackPlugin, call
 from smaug.plugins.openstack.patience import patient
 from smaug.plugins.openstack.project import PROJECT
@@ -82,6 +87,12 @@ class Server(OpenStackPlugin):
                 "description": "Id or name of the flavor of the new server; by default the "
                 "original's",
             },
+            "power_state": {
+                "enum": ["original", "active"],
+                "default": "original",
+                "description": "original: a server that was SHUTOFF when protected is stopped "
+                "once restored; active: leave every restored server running",
+            },
         },
         "additionalProperties": False,
     }
@@ -101,7 +112,15 @@ class Server(OpenStackPlugin):
             "id": {"type": "string"},
             "name": {"type": "string"},
             "description": {"type": "string"},
-            "status": {"type": "string", "description": "Status when protected"},
+            "status": {
+                "type": "string",
+                "description": "Status when protected; a SHUTOFF server is restored stopped",
+            },
+            "tags": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Server tags (Nova API 2.26); absent in earlier records",
+            },
             "availability_zone": {"type": "string"},
             "key_name": {"type": "string"},
             "metadata": {"type": "object", "additionalProperties": {"type": "string"}},
@@ -123,7 +142,11 @@ class Server(OpenStackPlugin):
                 "type": ["string", "null"],
                 "description": "The boot image; null when booted from a volume",
             },
-            "boot_volume": {"oneOf": [_VOLUME, {"type": "null"}]},
+            "boot_volume": {
+                "oneOf": [_VOLUME, {"type": "null"}],
+                "description": "The volume booted from, with the delete_on_termination of its "
+                "block device mapping",
+            },
             "volumes": {"type": "array", "items": _VOLUME, "description": "Data volumes"},
             "ports": {
                 "type": "array",
@@ -144,6 +167,7 @@ class Server(OpenStackPlugin):
                             },
                         },
                         "security_group_ids": {"type": "array", "items": {"type": "string"}},
+                        "floating_ips": floating.RECORD_SCHEMA,
                     },
                 },
             },
@@ -223,7 +247,15 @@ class Server(OpenStackPlugin):
         await hook.progress(0, 0, f"creating server {record['name']}")
         server = await build.create(record, inputs)
         await build.attach(server, inputs.volumes)
+        await build.tag(server, inputs)
+        restore_net_id = str(hook.parameters.get("restore_net_id") or "")
+        placed = await floating.Reassociate(
+            build.connection, hook.new_resource_ids, restore_net_id
+        ).run(record["ports"], server.id)
+        inputs.notes.extend(placed.notes)
+        await build.power(server, record, inputs)
         hook.new_resource_id = server.id
+        hook.related_resource_ids = placed.mapping
         hook.reason = "; ".join(inputs.notes)
 
     async def verify_main(self, hook: Hook) -> None:
@@ -233,6 +265,19 @@ class Server(OpenStackPlugin):
             hook,
             {"name": str, "flavor": dict, "ports": list, "volumes": list, "metadata": dict},
         )
+        # Lists added after version 1 first shipped: absent is fine, anything else is damage.
+        damaged = [] if isinstance(record.get("tags", []), list) else ["tags"]
+        damaged += [
+            f"floating_ips of port {port.get('port_id')}"
+            for port in record["ports"]
+            if not isinstance(port.get("floating_ips", []), list)
+        ]
+        if damaged:
+            raise PluginError(
+                f"the checkpoint's record of server {hook.resource.id} is damaged: bad "
+                f"{', '.join(damaged)}",
+                grpc.StatusCode.DATA_LOSS,
+            )
         if not record.get("image_id") and not record.get("boot_volume"):
             raise PluginError(
                 f"the checkpoint's record of server {hook.resource.id} names neither a boot "

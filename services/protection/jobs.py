@@ -182,6 +182,7 @@ class JobEngine:
                     else SETTLED_RESOURCE[progress.status],
                     reason=progress.reason,
                     new_resource_id=progress.new_resource_id,
+                    related_resource_ids=progress.related_resource_ids,
                 )
                 state.progress.bytes_done = progress.bytes_done
                 state.progress.bytes_total = progress.bytes_total

@@ -50,6 +50,8 @@ class ResourceProgress:
     bytes_total: int = 0
     message: str = ""
     new_resource_id: str = ""
+    # Restore: "<type>#<original id>" -> current id of what the plugin made inside the resource.
+    related_resource_ids: dict[str, str] = field(default_factory=dict)
     phases_done: int = 0
 
 
@@ -152,8 +154,10 @@ async def execute(run: OperationRun, plugin_for: Callable[[str], PluginHandle | 
         if result.new_resource_id:
             progress.new_resource_id = result.new_resource_id
             run.new_resource_ids[node.label] = result.new_resource_id
-        # Ids of things recreated inside the resource (a topology's networks) reach later hooks.
+        # Ids of things recreated inside the resource (a topology's networks) reach later hooks,
+        # and the caller sees them on the resource's state.
         run.new_resource_ids.update(result.related_resource_ids)
+        progress.related_resource_ids.update(result.related_resource_ids)
         if result.status == plugin_pb2.RESOURCE_STATUS_ERROR:
             progress.status = "error"
             progress.reason = result.reason or f"plugin {handle.name} reported an error"

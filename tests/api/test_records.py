@@ -29,6 +29,8 @@ async def test_restores_verifications_and_logs(api: Api) -> None:
     state = resources_pb2.ResourceState(
         resource=resources_pb2.Resource(type="OS::Cinder::Volume", id="v", name="v"),
         status=resources_pb2.RESOURCE_STATUS_AVAILABLE,
+        new_resource_id="v2",
+        related_resource_ids={"OS::Cinder::Snapshot#s": "s2"},
     )
     with api.store.write() as session:
         restore_id = records.create_restore(

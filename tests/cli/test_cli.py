@@ -151,6 +151,7 @@ def test_life_cycle(cli: Cli) -> None:
     assert restore["restore_target"] == "/nowhere"
     shown = cli.ok("restore", "show", restore["id"])
     assert re.search(r"Test::Thing t1 \"first thing\" +available .*restored-t1", shown), shown
+    assert "Test::Part#t1-part -> restored-t1-part" in shown, shown
 
     # Verification: the sample plugin cannot verify, so the wait fails (1) and says why.
     done = cli.run("verification", "create", cid, "--wait")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import os
-import time
 import uuid
 from typing import Any
 
@@ -18,7 +17,16 @@ import pytest
 from smaug.mesh.errors import field_violations
 from smaug.v1 import checkpoints_pb2, common_pb2, resources_pb2
 from support.openstack import KeystoneApi, OpenStackCloud, Tenant, openstack_plugin
-from support.openstack_flow import plan, protect, restore, settled, states, verify
+from support.openstack_flow import (
+    boot,
+    plan,
+    protect,
+    restore,
+    settled,
+    states,
+    verify,
+    wait_status,
+)
 
 SERVER = "OS::Nova::Server"
 NETWORK = "OS::Neutron::Network"
@@ -30,35 +38,6 @@ def flavor(cloud: OpenStackCloud, name: str, **spec: Any) -> str:
     if found is None:
         found = cloud.admin.compute.create_flavor(name=name, is_public=True, **spec)
     return str(found.id)
-
-
-def wait_status(fetch: Any, wanted: str, timeout: float = 120) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        current = fetch()
-        if current.status.lower() == wanted:
-            return current
-        assert current.status.lower() != "error", (current.name, getattr(current, "fault", None))
-        assert time.monotonic() < deadline, f"still {current.status}, wanted {wanted}"
-        time.sleep(0.5)
-
-
-def boot(conn: Any, **attributes: Any) -> Any:
-    """A server of the test's own setup, ACTIVE. The tier's Neutron keeps its state in SQLite,
-    which can fail a port write when the machine is busy, leaving the server in ERROR: such a
-    server is deleted and booted again (as the plugin does on restore)."""
-    from openstack import exceptions
-
-    for attempt in range(3):
-        server = settled(conn.compute.create_server, **attributes)
-        try:
-            return conn.compute.wait_for_server(server, failures=["ERROR"], interval=0.5, wait=180)
-        except exceptions.ResourceFailure:
-            if attempt == 2:
-                raise
-            settled(conn.compute.delete_server, server)
-            conn.compute.wait_for_delete(server, wait=120)
-    raise AssertionError("unreachable")
 
 
 def failed_reason(operation: Any, key: str) -> str:

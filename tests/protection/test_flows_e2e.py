@@ -108,6 +108,14 @@ def test_protect_restore_copy_delete_in_karbor_order(mesh: tuple[Mesh, Api, Path
     assert final.status == common_pb2.OPERATION_STATUS_SUCCEEDED, final
     restored = {s.resource.id: s.new_resource_id for s in final.resource_states}
     assert restored == {f"t{i}": f"restored-t{i}" for i in range(1, 6)}
+    # What the plugin made inside each resource is kept with the restore's record.
+    kept = api.call(
+        api.restores.GetRestore, restores_pb2.GetRestoreRequest(restore_id=restore.id)
+    ).restore
+    related = {s.resource.id: dict(s.related_resource_ids) for s in kept.resource_states}
+    assert related == {
+        f"t{i}": {f"Test::Part#t{i}-part": f"restored-t{i}-part"} for i in range(1, 6)
+    }
     assert_karbor_order(hook_log(log, "restore"), PHASES)
 
     # The sample plugin cannot verify: the verification fails with the plugin's reason.

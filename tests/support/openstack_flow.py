@@ -1,5 +1,5 @@
 """Plans, checkpoints, restores and verifications of the OpenStack tier, through the api with a
-tenant's Keystone token (support.openstack.KeystoneApi)."""
+tenant's Keystone token (support.openstack.KeystoneApi); and the tests' own setup calls."""
 
 from __future__ import annotations
 
@@ -58,3 +58,33 @@ def settled(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
                 raise
             time.sleep(delay)
     return function(*args, **kwargs)
+
+
+def wait_status(fetch: Any, wanted: str, timeout: float = 120) -> Any:
+    """Poll ``fetch()`` until the resource's status is ``wanted`` (lower case)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        current = fetch()
+        if current.status.lower() == wanted:
+            return current
+        assert current.status.lower() != "error", (current.name, getattr(current, "fault", None))
+        assert time.monotonic() < deadline, f"still {current.status}, wanted {wanted}"
+        time.sleep(0.5)
+
+
+def boot(conn: Any, **attributes: Any) -> Any:
+    """A server of the test's own setup, ACTIVE. The tier's Neutron keeps its state in SQLite,
+    which can fail a port write when the machine is busy, leaving the server in ERROR: such a
+    server is deleted and booted again (as the plugin does on restore)."""
+    from openstack import exceptions
+
+    for attempt in range(3):
+        server = settled(conn.compute.create_server, **attributes)
+        try:
+            return conn.compute.wait_for_server(server, failures=["ERROR"], interval=0.5, wait=180)
+        except exceptions.ResourceFailure:
+            if attempt == 2:
+                raise
+            settled(conn.compute.delete_server, server)
+            conn.compute.wait_for_delete(server, wait=120)
+    raise AssertionError("unreachable")

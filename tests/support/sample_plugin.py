@@ -4,7 +4,8 @@ Its resource type ``Test::Thing`` nests in itself, so tests can build graphs of 
 settings (SMAUG_PLUGIN_CONFIG) ``{"children": {"t1": ["t2", "t3"]}, "log": "/path"}``. Every
 hook appends ``<id> <operation> <phase>`` to the log file; hooks report progress, keep state
 across phases, fail on request (parameter ``mode: fail``), run long (``mode: slow``) and write
-to the bank section through the SDK's client.
+to the bank section through the SDK's client. A restore reports the new thing's id and one
+related id (``Test::Part#<id>-part``).
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ class Things(ResourcePlugin):
             async with SectionClient(hook.bank_section) as bank:
                 saved = (await bank.get_object("thing")).decode()
             hook.new_resource_id = f"restored-{saved}"
+            # Something made inside the thing, reported as the topology plugin reports subnets.
+            hook.related_resource_ids = {f"Test::Part#{saved}-part": f"restored-{saved}-part"}
 
     protect_prepare_begin = protect_prepare_finish = protect_main = protect_complete = _hook
     restore_prepare_begin = restore_prepare_finish = restore_main = restore_complete = _hook

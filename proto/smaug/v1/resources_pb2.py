@@ -27,7 +27,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from smaug.v1 import common_pb2 as smaug_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18smaug/v1/resources.proto\x12\x08smaug.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x15smaug/v1/common.proto\"q\n\x08Resource\x12\x12\n\x04type\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x10\n\x02id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x12\n\x04name\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02\x12+\n\nextra_info\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\"Q\n\rResourceGraph\x12*\n\x05nodes\x18\x01 \x03(\x0b\x32\x1b.smaug.v1.ResourceGraphNode\x12\x14\n\x0croot_indexes\x18\x02 \x03(\x05\"P\n\x11ResourceGraphNode\x12$\n\x08resource\x18\x01 \x01(\x0b\x32\x12.smaug.v1.Resource\x12\x15\n\rchild_indexes\x18\x02 \x03(\x05\"\xae\x01\n\rResourceState\x12$\n\x08resource\x18\x01 \x01(\x0b\x32\x12.smaug.v1.Resource\x12(\n\x06status\x18\x02 \x01(\x0e\x32\x18.smaug.v1.ResourceStatus\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12$\n\x08progress\x18\x04 \x01(\x0b\x32\x12.smaug.v1.Progress\x12\x17\n\x0fnew_resource_id\x18\x05 \x01(\t*\xbe\x02\n\x0eResourceStatus\x12\x1f\n\x1bRESOURCE_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n\x17RESOURCE_STATUS_PENDING\x10\x01\x12\x1e\n\x1aRESOURCE_STATUS_PROTECTING\x10\x02\x12\x1d\n\x19RESOURCE_STATUS_RESTORING\x10\x03\x12\x1d\n\x19RESOURCE_STATUS_VERIFYING\x10\x04\x12\x1c\n\x18RESOURCE_STATUS_DELETING\x10\x05\x12\x1b\n\x17RESOURCE_STATUS_COPYING\x10\x06\x12\x1d\n\x19RESOURCE_STATUS_AVAILABLE\x10\x07\x12\x19\n\x15RESOURCE_STATUS_ERROR\x10\x08\x12\x1b\n\x17RESOURCE_STATUS_DELETED\x10\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18smaug/v1/resources.proto\x12\x08smaug.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x15smaug/v1/common.proto\"q\n\x08Resource\x12\x12\n\x04type\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x10\n\x02id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x12\n\x04name\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02\x12+\n\nextra_info\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\"Q\n\rResourceGraph\x12*\n\x05nodes\x18\x01 \x03(\x0b\x32\x1b.smaug.v1.ResourceGraphNode\x12\x14\n\x0croot_indexes\x18\x02 \x03(\x05\"P\n\x11ResourceGraphNode\x12$\n\x08resource\x18\x01 \x01(\x0b\x32\x12.smaug.v1.Resource\x12\x15\n\rchild_indexes\x18\x02 \x03(\x05\"\xb8\x02\n\rResourceState\x12$\n\x08resource\x18\x01 \x01(\x0b\x32\x12.smaug.v1.Resource\x12(\n\x06status\x18\x02 \x01(\x0e\x32\x18.smaug.v1.ResourceStatus\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12$\n\x08progress\x18\x04 \x01(\x0b\x32\x12.smaug.v1.Progress\x12\x17\n\x0fnew_resource_id\x18\x05 \x01(\t\x12M\n\x14related_resource_ids\x18\x06 \x03(\x0b\x32/.smaug.v1.ResourceState.RelatedResourceIdsEntry\x1a\x39\n\x17RelatedResourceIdsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*\xbe\x02\n\x0eResourceStatus\x12\x1f\n\x1bRESOURCE_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n\x17RESOURCE_STATUS_PENDING\x10\x01\x12\x1e\n\x1aRESOURCE_STATUS_PROTECTING\x10\x02\x12\x1d\n\x19RESOURCE_STATUS_RESTORING\x10\x03\x12\x1d\n\x19RESOURCE_STATUS_VERIFYING\x10\x04\x12\x1c\n\x18RESOURCE_STATUS_DELETING\x10\x05\x12\x1b\n\x17RESOURCE_STATUS_COPYING\x10\x06\x12\x1d\n\x19RESOURCE_STATUS_AVAILABLE\x10\x07\x12\x19\n\x15RESOURCE_STATUS_ERROR\x10\x08\x12\x1b\n\x17RESOURCE_STATUS_DELETED\x10\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,8 +40,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RESOURCE'].fields_by_name['id']._serialized_options = b'\342A\001\002'
   _globals['_RESOURCE'].fields_by_name['name']._loaded_options = None
   _globals['_RESOURCE'].fields_by_name['name']._serialized_options = b'\342A\001\002'
-  _globals['_RESOURCESTATUS']._serialized_start=582
-  _globals['_RESOURCESTATUS']._serialized_end=900
+  _globals['_RESOURCESTATE_RELATEDRESOURCEIDSENTRY']._loaded_options = None
+  _globals['_RESOURCESTATE_RELATEDRESOURCEIDSENTRY']._serialized_options = b'8\001'
+  _globals['_RESOURCESTATUS']._serialized_start=720
+  _globals['_RESOURCESTATUS']._serialized_end=1038
   _globals['_RESOURCE']._serialized_start=124
   _globals['_RESOURCE']._serialized_end=237
   _globals['_RESOURCEGRAPH']._serialized_start=239
@@ -49,5 +51,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RESOURCEGRAPHNODE']._serialized_start=322
   _globals['_RESOURCEGRAPHNODE']._serialized_end=402
   _globals['_RESOURCESTATE']._serialized_start=405
-  _globals['_RESOURCESTATE']._serialized_end=579
+  _globals['_RESOURCESTATE']._serialized_end=717
+  _globals['_RESOURCESTATE_RELATEDRESOURCEIDSENTRY']._serialized_start=660
+  _globals['_RESOURCESTATE_RELATEDRESOURCEIDSENTRY']._serialized_end=717
 # @@protoc_insertion_point(module_scope)

@@ -62,15 +62,24 @@ class ResourceGraphNode(_message.Message):
     def __init__(self, resource: _Optional[_Union[Resource, _Mapping]] = ..., child_indexes: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class ResourceState(_message.Message):
-    __slots__ = ("resource", "status", "reason", "progress", "new_resource_id")
+    __slots__ = ("resource", "status", "reason", "progress", "new_resource_id", "related_resource_ids")
+    class RelatedResourceIdsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     RESOURCE_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     PROGRESS_FIELD_NUMBER: _ClassVar[int]
     NEW_RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    RELATED_RESOURCE_IDS_FIELD_NUMBER: _ClassVar[int]
     resource: Resource
     status: ResourceStatus
     reason: str
     progress: _common_pb2.Progress
     new_resource_id: str
-    def __init__(self, resource: _Optional[_Union[Resource, _Mapping]] = ..., status: _Optional[_Union[ResourceStatus, str]] = ..., reason: _Optional[str] = ..., progress: _Optional[_Union[_common_pb2.Progress, _Mapping]] = ..., new_resource_id: _Optional[str] = ...) -> None: ...
+    related_resource_ids: _containers.ScalarMap[str, str]
+    def __init__(self, resource: _Optional[_Union[Resource, _Mapping]] = ..., status: _Optional[_Union[ResourceStatus, str]] = ..., reason: _Optional[str] = ..., progress: _Optional[_Union[_common_pb2.Progress, _Mapping]] = ..., new_resource_id: _Optional[str] = ..., related_resource_ids: _Optional[_Mapping[str, str]] = ...) -> None: ...

@@ -311,8 +311,12 @@ type ResourceState struct {
 	// Restore only: identifier of the resource recreated from this one; empty until it exists or
 	// when the resource was restored in place.
 	NewResourceId string `protobuf:"bytes,5,opt,name=new_resource_id,json=newResourceId,proto3" json:"new_resource_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Restore only: what else the plugin made or reused while restoring this resource, keyed
+	// "<type>#<original id>" with the current id as value (a topology's networks, subnets and
+	// routers; a server's ports and floating IPs). Empty for other operations.
+	RelatedResourceIds map[string]string `protobuf:"bytes,6,rep,name=related_resource_ids,json=relatedResourceIds,proto3" json:"related_resource_ids,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *ResourceState) Reset() {
@@ -380,6 +384,13 @@ func (x *ResourceState) GetNewResourceId() string {
 	return ""
 }
 
+func (x *ResourceState) GetRelatedResourceIds() map[string]string {
+	if x != nil {
+		return x.RelatedResourceIds
+	}
+	return nil
+}
+
 var File_smaug_v1_resources_proto protoreflect.FileDescriptor
 
 const file_smaug_v1_resources_proto_rawDesc = "" +
@@ -396,13 +407,17 @@ const file_smaug_v1_resources_proto_rawDesc = "" +
 	"\froot_indexes\x18\x02 \x03(\x05R\vrootIndexes\"h\n" +
 	"\x11ResourceGraphNode\x12.\n" +
 	"\bresource\x18\x01 \x01(\v2\x12.smaug.v1.ResourceR\bresource\x12#\n" +
-	"\rchild_indexes\x18\x02 \x03(\x05R\fchildIndexes\"\xe1\x01\n" +
+	"\rchild_indexes\x18\x02 \x03(\x05R\fchildIndexes\"\x8b\x03\n" +
 	"\rResourceState\x12.\n" +
 	"\bresource\x18\x01 \x01(\v2\x12.smaug.v1.ResourceR\bresource\x120\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x18.smaug.v1.ResourceStatusR\x06status\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12.\n" +
 	"\bprogress\x18\x04 \x01(\v2\x12.smaug.v1.ProgressR\bprogress\x12&\n" +
-	"\x0fnew_resource_id\x18\x05 \x01(\tR\rnewResourceId*\xbe\x02\n" +
+	"\x0fnew_resource_id\x18\x05 \x01(\tR\rnewResourceId\x12a\n" +
+	"\x14related_resource_ids\x18\x06 \x03(\v2/.smaug.v1.ResourceState.RelatedResourceIdsEntryR\x12relatedResourceIds\x1aE\n" +
+	"\x17RelatedResourceIdsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*\xbe\x02\n" +
 	"\x0eResourceStatus\x12\x1f\n" +
 	"\x1bRESOURCE_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17RESOURCE_STATUS_PENDING\x10\x01\x12\x1e\n" +
@@ -428,28 +443,30 @@ func file_smaug_v1_resources_proto_rawDescGZIP() []byte {
 }
 
 var file_smaug_v1_resources_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_smaug_v1_resources_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_smaug_v1_resources_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_smaug_v1_resources_proto_goTypes = []any{
 	(ResourceStatus)(0),       // 0: smaug.v1.ResourceStatus
 	(*Resource)(nil),          // 1: smaug.v1.Resource
 	(*ResourceGraph)(nil),     // 2: smaug.v1.ResourceGraph
 	(*ResourceGraphNode)(nil), // 3: smaug.v1.ResourceGraphNode
 	(*ResourceState)(nil),     // 4: smaug.v1.ResourceState
-	(*structpb.Struct)(nil),   // 5: google.protobuf.Struct
-	(*Progress)(nil),          // 6: smaug.v1.Progress
+	nil,                       // 5: smaug.v1.ResourceState.RelatedResourceIdsEntry
+	(*structpb.Struct)(nil),   // 6: google.protobuf.Struct
+	(*Progress)(nil),          // 7: smaug.v1.Progress
 }
 var file_smaug_v1_resources_proto_depIdxs = []int32{
-	5, // 0: smaug.v1.Resource.extra_info:type_name -> google.protobuf.Struct
+	6, // 0: smaug.v1.Resource.extra_info:type_name -> google.protobuf.Struct
 	3, // 1: smaug.v1.ResourceGraph.nodes:type_name -> smaug.v1.ResourceGraphNode
 	1, // 2: smaug.v1.ResourceGraphNode.resource:type_name -> smaug.v1.Resource
 	1, // 3: smaug.v1.ResourceState.resource:type_name -> smaug.v1.Resource
 	0, // 4: smaug.v1.ResourceState.status:type_name -> smaug.v1.ResourceStatus
-	6, // 5: smaug.v1.ResourceState.progress:type_name -> smaug.v1.Progress
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	7, // 5: smaug.v1.ResourceState.progress:type_name -> smaug.v1.Progress
+	5, // 6: smaug.v1.ResourceState.related_resource_ids:type_name -> smaug.v1.ResourceState.RelatedResourceIdsEntry
+	7, // [7:7] is the sub-list for method output_type
+	7, // [7:7] is the sub-list for method input_type
+	7, // [7:7] is the sub-list for extension type_name
+	7, // [7:7] is the sub-list for extension extendee
+	0, // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_smaug_v1_resources_proto_init() }
@@ -464,7 +481,7 @@ func file_smaug_v1_resources_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_smaug_v1_resources_proto_rawDesc), len(file_smaug_v1_resources_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
