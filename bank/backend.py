@@ -35,6 +35,9 @@ class Backend(abc.ABC):
 
     #: Where the bank lives, for messages; never includes credentials.
     location: str
+    #: Whether each request waits on a network round trip (S3): callers then run many at once;
+    #: a local backend is CPU-bound and gains nothing from more threads than cores.
+    latency_bound: bool = False
 
     @abc.abstractmethod
     def get(self, key: str) -> bytes:

@@ -47,13 +47,30 @@ Source = bytes | bytearray | memoryview | IO[bytes] | AsyncIterable[bytes] | Ite
 class ChunkGroup(list[tuple[str, memoryview]]):
     """(hash, data) of consecutive chunks from one ReadChunks call. The data may be views into a
     shared region (regions.py): call release() once done with them, so the region serves the
-    next call; until then they stay valid. Releasing twice is harmless."""
+    next call; until then they stay valid. Releasing twice is harmless.
+
+    ``region`` is then the region's memory and ``spans[i]`` the offset of chunk i in it (-1 for
+    a chunk that came inside its message): chunks placed back to back are one contiguous,
+    page-aligned run of memory, which a writer can hand to the kernel without copying. Placed
+    chunks were verified by the bank service as it read them and came through memory only it
+    and we share; chunks that came inline crossed the network."""
 
     def __init__(
-        self, chunks: Iterable[tuple[str, memoryview]], release: Callable[[], None] | None = None
+        self,
+        chunks: Iterable[tuple[str, memoryview]],
+        release: Callable[[], None] | None = None,
+        *,
+        region: memoryview | None = None,
+        spans: Sequence[int] = (),
     ) -> None:
         super().__init__(chunks)
         self._release = release
+        self.region = region
+        self.spans = list(spans) or [-1] * len(self)
+
+    @property
+    def all_placed(self) -> bool:
+        return bool(self) and min(self.spans) >= 0
 
     def release(self) -> None:
         release, self._release = self._release, None
@@ -325,7 +342,7 @@ class SectionClient:
             if region is not None:
                 request.region.CopyFrom(region.message(need))
             out: list[tuple[str, memoryview]] = []
-            placed_any = False
+            spans: list[int] = []
             try:
                 async for message in self._read_chunks(request):
                     if len(out) == len(refs):
@@ -334,6 +351,7 @@ class SectionClient:
                     digest, data, placed = decode_read_chunk(message)
                     if digest != expected:
                         raise ChunkCorrupt(expected, self.section.address, "received another chunk")
+                    span = -1
                     if placed is not None:
                         offset, length = placed
                         if (
@@ -346,10 +364,11 @@ class SectionClient:
                                 expected, self.section.address, "placed outside the region"
                             )
                         data = region.view[offset : offset + length]
-                        placed_any = True
+                        span = offset
                     if verify:
                         self.check_chunk(expected, data)
                     out.append((expected, data))
+                    spans.append(span)
                 if len(out) != len(refs):
                     raise ChunkCorrupt(hashes[len(out)], self.section.address, "stream ended early")
             except BaseException:
@@ -360,11 +379,11 @@ class SectionClient:
             if region is None:
                 return ChunkGroup(out)
             assert regions is not None
-            if not placed_any and refs:
+            if refs and max(spans) < 0:
                 regions.refuse()  # the service answered inline: it cannot use our regions
                 regions.release(region)
                 return ChunkGroup(out)
-            return ChunkGroup(out, lambda: regions.release(region))
+            return ChunkGroup(out, lambda: regions.release(region), region=region.view, spans=spans)
 
         window: list[asyncio.Task[ChunkGroup]] = []
         pending = iter(groups)

@@ -46,6 +46,7 @@ def _code(error: ClientError) -> str:
 class S3Backend(Backend):
     #: Requests in flight to hide network and server latency.
     preferred_workers = 16
+    latency_bound = True
 
     def __init__(
         self,

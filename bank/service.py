@@ -476,6 +476,20 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
     ) -> OpenRegion:
         return await asyncio.to_thread(open_region, context.peer(), region, writable=writable)
 
+    @staticmethod
+    def _read_answer(
+        value: str, offset: int | None, size: int, data: bytes | memoryview | None
+    ) -> bank_pb2.ReadChunksResponse:
+        """The answer for one chunk: where it was placed (data None) or its bytes."""
+        if data is None:
+            assert offset is not None
+            return bank_pb2.ReadChunksResponse(
+                chunk=bank_pb2.Chunk(hash=value),
+                placed=bank_pb2.RegionSlice(offset=offset, size=size),
+            )
+        payload = data if isinstance(data, bytes) else bytes(data)
+        return bank_pb2.ReadChunksResponse(chunk=bank_pb2.Chunk(hash=value, data=payload))
+
     async def ReadChunks(
         self, request: bank_pb2.ReadChunksRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[bank_pb2.ReadChunksResponse]:
@@ -519,6 +533,25 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
                 region.write(data, offset)
                 return None
 
+            if region is not None and not bank.backend.latency_bound:
+                # One thread places the whole call: a handoff per chunk between threads costs
+                # more here (GIL and futex traffic) than it gains; the caller's several calls
+                # in flight keep the cores busy.
+                def place_all() -> list[bytes | memoryview | None]:
+                    return [
+                        place(value, offset) if offset is not None else bank.chunks.get(value)
+                        for value, offset in zip(hashes, places, strict=True)
+                    ]
+
+                for value, offset, data in zip(
+                    hashes,
+                    places,
+                    await loop.run_in_executor(bank.pool, place_all),
+                    strict=True,
+                ):
+                    yield self._read_answer(value, offset, sizes[value], data)
+                return
+
             def fetch(value: str, offset: int | None) -> None:
                 task: asyncio.Future[bytes | memoryview | None]
                 if offset is None:
@@ -539,17 +572,7 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
                     following = next(pending, None)
                     if following is not None:
                         fetch(*following)
-                    if data is None:
-                        assert offset is not None
-                        yield bank_pb2.ReadChunksResponse(
-                            chunk=bank_pb2.Chunk(hash=value),
-                            placed=bank_pb2.RegionSlice(offset=offset, size=sizes[value]),
-                        )
-                        continue
-                    payload = data if isinstance(data, bytes) else bytes(data)
-                    yield bank_pb2.ReadChunksResponse(
-                        chunk=bank_pb2.Chunk(hash=value, data=payload)
-                    )
+                    yield self._read_answer(value, offset, sizes[value], data)
             finally:
                 for _, _, task in window:
                     task.cancel()

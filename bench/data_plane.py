@@ -5,8 +5,10 @@ bank beside a plain boto3 upload_file, on the same generated 1 GiB file in the s
 Two Smaug paths are measured side by side:
 
 - plugin: what a user gets. The block-device plugin's data path (protect_device and
-  restore_device of plugins/blockdev.py) in the measuring process, over gRPC to a bank service
-  (bench/bank_service.py: BankServicer over the bank) in its own process, running throughout.
+  restore_device of plugins/blockdev.py) in a process of its own, talking gRPC to a bank service
+  (bench/bank_service.py: BankServicer over the bank) in its own process, running throughout;
+  chunk bytes go through shared memory, as they do on one host. The "inline" rows run the same
+  with SMAUG_BANK_SHARED_MEMORY=0: chunk bytes inside the gRPC messages, as across hosts.
 - bank library direct: Bank.write_stream / restore_stream in the measuring process, no RPC.
 
     bench/run                             # full run, writes bench/RESULTS.md
@@ -48,7 +50,15 @@ MiB = 1024 * 1024
 SEGMENT = 8 * MiB
 SECTION = "resources/file/data"
 OURS = ("plugin", "direct")
-LABELS = {"plugin": "block-device plugin", "direct": "bank library direct"}
+#: The filesystem rounds also run the plugin with chunk bytes inside the gRPC messages, as when
+#: the bank service is on another host (on one host they go through shared memory).
+FS_SIDES = ("plugin", "inline", "direct")
+LABELS = {
+    "plugin": "block-device plugin",
+    "inline": "block-device plugin, chunks inside gRPC messages (bank on another host)",
+    "direct": "bank library direct",
+}
+INLINE_ENV = {**os.environ, "SMAUG_BANK_SHARED_MEMORY": "0"}
 
 
 # -- data ------------------------------------------------------------------------------------
@@ -138,9 +148,9 @@ class Step:
     report: dict[str, Any]
 
 
-def measured(*arguments: str) -> Step:
+def measured(*arguments: str, env: dict[str, str] | None = None) -> Step:
     """Run one of our steps (run_step) in a process of its own."""
-    elapsed, _, out = timed([sys.executable, __file__, "_step", *arguments])
+    elapsed, _, out = timed([sys.executable, __file__, "_step", *arguments], env)
     return Step(elapsed, json.loads(out.strip().splitlines()[-1]))
 
 
@@ -270,20 +280,31 @@ class PluginSide:
 
     name = "plugin"
 
-    def __init__(self, config: dict[str, Any], root: Path | None = None) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        root: Path | None = None,
+        *,
+        name: str = "plugin",
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.name = name
+        self.env = env
         self.root = root
         self.service = BankService(config)
         self.read_token = ""
 
     def protect(self, data: Path) -> Step:
         checkpoint, token = self.service.checkpoint()
-        step = measured("plugin", "protect", self.service.address, token, str(data))
+        step = measured("plugin", "protect", self.service.address, token, str(data), env=self.env)
         self.read_token = self.service.seal(checkpoint)
         step.report["service_memory"] = self.service.peak_memory()
         return step
 
     def restore(self, target: Path) -> Step:
-        return measured("plugin", "restore", self.service.address, self.read_token, str(target))
+        return measured(
+            "plugin", "restore", self.service.address, self.read_token, str(target), env=self.env
+        )
 
     def stored(self) -> int:
         return du(self.root) if self.root else 0
@@ -395,6 +416,9 @@ class Samples:
 
 def fs_sides(work: Path, restic: str) -> Iterator[Side]:
     yield PluginSide(fs_config(work / "bank-plugin"), work / "bank-plugin")
+    yield PluginSide(
+        fs_config(work / "bank-inline"), work / "bank-inline", name="inline", env=INLINE_ENV
+    )
     yield DirectSide(fs_config(work / "bank-direct"), work / "bank-direct")
     if restic:
         yield ResticSide(restic, work)
@@ -489,7 +513,7 @@ def throughput_row(
 
 def fs_rows(table: Table, samples: Samples, size: int) -> None:
     best = samples.best
-    for name in OURS:
+    for name in FS_SIDES:
         throughput_row(
             table,
             f"full protect, {LABELS[name]}, filesystem bank vs `restic backup`",
@@ -498,7 +522,7 @@ def fs_rows(table: Table, samples: Samples, size: int) -> None:
             best("restic", "full"),
             3,
         )
-    for name in OURS:
+    for name in FS_SIDES:
         ratio = best(name, "incr") / best("restic", "incr")
         table.add(
             f"incremental protect after 1 % change, {LABELS[name]} vs restic's 2nd backup",
@@ -508,7 +532,7 @@ def fs_rows(table: Table, samples: Samples, size: int) -> None:
             f"<= 0.5x ({verdict(ratio <= 0.5)})",
         )
     theirs = samples.growth["restic"]
-    for name in OURS:
+    for name in FS_SIDES:
         ours = samples.growth[name]
         table.add(
             f"storage growth of that incremental, {LABELS[name]}",
@@ -517,7 +541,7 @@ def fs_rows(table: Table, samples: Samples, size: int) -> None:
             f"{ours / max(theirs, 1):.2f}x",
             f"<= 1x ({verdict(ours <= theirs)})",
         )
-    for name in OURS:
+    for name in FS_SIDES:
         throughput_row(
             table,
             f"restore (latest), {LABELS[name]} vs `restic restore`",
@@ -551,7 +575,7 @@ def memory_rows(table: Table, samples: Samples, quarter: dict[str, Step]) -> Non
 
 
 def fs_notes(samples: Samples, notes: list[str]) -> None:
-    sides = [name for name in (*OURS, "restic") if (name, "full") in samples.reports]
+    sides = [name for name in (*FS_SIDES, "restic") if (name, "full") in samples.reports]
     notes.append(
         "times are the best of each side's rounds; all rounds (s), "
         + " | ".join(sides)
@@ -568,10 +592,13 @@ def fs_notes(samples: Samples, notes: list[str]) -> None:
         f"{plugin[0]['chunk_size'] // 1024} KiB chunks and uploaded "
         f"{plugin[0]['new_chunks']} ({mib(plugin[0]['new_bytes'])} MiB before zstd); the "
         f"incremental uploaded {plugin[1]['new_chunks']} ({plugin[1]['new_bytes'] / MiB:.1f} "
-        "MiB). The bank service stores the chunks with batched durability (one syncfs before "
-        "each stream's commit, not an fsync per chunk). Its restore writes a sparse file with "
+        "MiB). Plugin and bank service share this host, so chunk bytes go through shared "
+        "memory (bank/regions.py); the inline rows send them inside the gRPC messages. The "
+        "bank service stores the chunks with batched durability (one syncfs before each "
+        "stream's commit, not an fsync per chunk). The restore writes a sparse file with "
         "O_DIRECT, fsyncs it before it returns (restic's restore does not fsync) and checks "
-        "the whole-image BLAKE3 digest."
+        "the image's chunk-list digest; every chunk was checked against its hash as the bank "
+        "read it (and again by the plugin when it came inside a message)."
     )
     notes.append(
         f"bank library direct: the first protect cut {direct[0]['chunks']} chunks and stored "
@@ -669,7 +696,7 @@ def run(options: argparse.Namespace, work: Path, table: Table, notes: list[str])
     if restic:
         fs_rows(table, samples, size)
     else:
-        for name in OURS:
+        for name in FS_SIDES:
             for step in ("full", "incr", "restore"):
                 best = f"{samples.best(name, step):.2f} s"
                 table.add(f"{step}, {LABELS[name]}", best, "-", "-", "-")
@@ -707,9 +734,11 @@ def main() -> None:
             f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores,"
             f" {options.size_mib} MiB file (`{' '.join(['bench/data_plane.py', *sys.argv[1:]])}`)."
             " Each step is one process, timed spawn to exit, file in page cache. Block-device"
-            " plugin rows: the plugin's protect_device / restore_device over gRPC to a bank"
+            " plugin rows: the plugin's protect_device / restore_device talking gRPC to a bank"
             " service in its own process, running throughout (bench/bank_service.py), as in a"
-            " deployment. Bank library direct rows: the bank library in the measuring process.",
+            " deployment on one host (chunk bytes through shared memory; the inline rows keep"
+            " them inside the gRPC messages, as with a bank service on another host). Bank library"
+            " direct rows: the bank library in the measuring process.",
             table.markdown(),
             "\n".join(f"- {note}" for note in notes),
         ]

@@ -28,10 +28,13 @@ Bank layout of one device's section (format ``smaug-blockdev/1``):
     read when SEEK_HOLE says they are holes.
 ``image`` (object, JSON)
     ``{"format", "device", "kind", "source_format", "size", "chunk_size", "segment_bytes",
-    "segments", "digest", "consistency", "bytes_read", "hole_bytes", "zero_bytes", "chunks",
-    "new_chunks", "new_bytes", "seconds"}``. ``digest`` is ``blake3:<hex>``, the BLAKE3-256 of the
-    whole image (``b3sum`` of a restored file prints the same hex); ``consistency`` is ``frozen``,
-    ``snapshot`` or ``live``.
+    "segments", "digest", "chunk_list_digest", "consistency", "bytes_read", "hole_bytes",
+    "zero_bytes", "chunks", "new_chunks", "new_bytes", "seconds"}``. ``chunk_list_digest`` is
+    ``blake3:<hex>``, the BLAKE3-256 of the image's chunk hashes (32 bytes each) in image
+    order: with every chunk checked against its hash it pins down every byte, as a digest of the
+    whole image would, without a second pass over the data on protect and restore. ``digest``,
+    the whole image's BLAKE3-256, is only in images protected before that (and still checked for
+    them); ``consistency`` is ``frozen``, ``snapshot`` or ``live``.
 
 Protect parameters (the plan's options for this type): ``freeze_command`` and ``thaw_command``
 run before and after the read (thaw always runs once freeze succeeded: after an error or a
@@ -48,12 +51,12 @@ Restore parameters: ``target``, an absolute path: a new image file (which must n
 place once it is complete and checked), or an existing block device (refused if it is smaller than
 the image, mounted, active swap or held by another device such as device-mapper or md; opened
 with O_EXCL, so the kernel refuses it while in use too). Every chunk is checked against its hash
-(by the bank as it reads it) and the restored bytes against the recorded size and whole-image
-digest; the target is fsynced
-before the restore reports success. Writes bypass the page cache (O_DIRECT from aligned buffers,
-where the file system takes it), so the data reaches the device while the transfer goes on and
-the final fsync has little left to do. Verify re-reads every chunk of every segment and checks
-the same.
+(by the bank as it reads it, and again here if it crossed a network) and the image against the
+recorded size and chunk-list digest; the target is fsynced before the restore reports success.
+Writes bypass the page cache (O_DIRECT, where the file system takes it), so the data reaches the
+device while the transfer goes on and the final fsync has little left to do. On one host the
+chunk bytes travel through shared memory, not gRPC (bank/regions.py). Verify re-reads every
+chunk of every segment and checks the same.
 """
 
 from __future__ import annotations
@@ -269,6 +272,7 @@ class ImageInfo:
     segments: int
     digest: str
     consistency: str = "live"
+    chunk_list_digest: str = ""
     bytes_read: int = 0
     hole_bytes: int = 0
     zero_bytes: int = 0
@@ -276,6 +280,12 @@ class ImageInfo:
     new_chunks: int = 0
     new_bytes: int = 0
     seconds: float = 0.0
+
+    @property
+    def check_digest(self) -> str:
+        """What a restore or verify checks: the chunk-list digest, or for images protected
+        before it existed the whole-image digest."""
+        return self.chunk_list_digest or self.digest
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> ImageInfo:
@@ -310,9 +320,12 @@ class _Writer:
         self.new_chunks = 0
         self.new_bytes = 0
         self.peak_pending = 0
+        # The image's chunk-list digest: BLAKE3 of its chunk hashes in order (ImageInfo).
+        self.chunk_list = blake3.blake3()
 
     async def add(self, digest: str, data: bytes | memoryview, counts: bool = True) -> None:
         self.refs.append(bank_pb2.ChunkRef(hash=digest, size=len(data)))
+        self.chunk_list.update(bytes.fromhex(digest))
         if digest in self.offered:
             return
         self.offered.add(digest)
@@ -390,12 +403,9 @@ class _Zeros:
         return found
 
 
-def _hash_block(
-    block: bytes, chunk_size: int, zeros: _Zeros, digest: Any
-) -> list[tuple[str, int, int, bool]]:
-    """(hash, start, length, is_zero) of each chunk of ``block``; feeds the whole-image digest.
-    Runs in a thread (BLAKE3 releases the GIL)."""
-    digest.update(block)
+def _hash_block(block: bytes, chunk_size: int, zeros: _Zeros) -> list[tuple[str, int, int, bool]]:
+    """(hash, start, length, is_zero) of each chunk of ``block``. Runs in a thread (BLAKE3
+    releases the GIL)."""
     out: list[tuple[str, int, int, bool]] = []
     for start in range(0, len(block), chunk_size):
         end = min(start + chunk_size, len(block))
@@ -444,7 +454,6 @@ async def protect_device(
         with contextlib.suppress(OSError):
             os.posix_fadvise(handle, 0, 0, os.POSIX_FADV_SEQUENTIAL)
         zeros = _Zeros(chunk_size)
-        digest = blake3.blake3(max_threads=blake3.blake3.AUTO)
         info = ImageInfo(
             format=FORMAT,
             device=label,
@@ -464,7 +473,6 @@ async def protect_device(
             length = min(READ_BLOCK, size - offset)
             extents = _data_extents(handle, offset, offset + length) if regular else []
             if regular and not extents:
-                digest.update(zeros.view[:length])
                 return None, length, []
             block: bytes | bytearray
             holes = 0
@@ -482,7 +490,7 @@ async def protect_device(
                     f"cannot read {where} at byte {offset}: {error.strerror}"
                 ) from None
             data = block if isinstance(block, bytes) else bytes(block)
-            return data, holes, _hash_block(data, chunk_size, zeros, digest)
+            return data, holes, _hash_block(data, chunk_size, zeros)
 
         offset = 0
         segment = 0
@@ -525,7 +533,7 @@ async def protect_device(
                 with contextlib.suppress(BaseException):
                     await following
         await writer.drain()
-        info.digest = "blake3:" + digest.hexdigest()
+        info.chunk_list_digest = "blake3:" + writer.chunk_list.hexdigest()
         info.new_chunks, info.new_bytes = writer.new_chunks, writer.new_bytes
         info.seconds = round(time.monotonic() - started, 3)
         await SectionClient(section, channel=channel).put_object(
@@ -598,36 +606,43 @@ def _open_direct(path: str) -> int:
 
 
 class _ImageSink:
-    """Takes the image's chunks group by group, in order: writes each at its offset in worker
-    threads (a few groups in flight; with ``check_chunks`` they hash each chunk first), and feeds
-    the whole-image digest in image order from a thread of its own.
+    """Takes the image's chunks group by group, in order, and writes each group at its offset in
+    worker threads (a few groups in flight), checking the image as it goes.
 
-    Writes go through O_DIRECT when the target allows it: from a page-aligned buffer straight to
-    the device, without filling the page cache (which costs more CPU than the whole network path
-    on a virtual machine) and without leaving gigabytes of dirty pages for the final fsync to
-    wait on; writeback thus overlaps the transfer. The unaligned tail of an image (its size need
-    not be a multiple of ALIGN), and every write where O_DIRECT is unavailable or refused, go
-    through the ordinary descriptor. In a sparse target, zero chunks are skipped. With no handle
-    (verify) the chunks are only checked and hashed."""
+    The check. Images protected now record a chunk-list digest (BLAKE3 of their chunk hashes in
+    order): the sink hashes the hashes it was given in order, and checks the bytes of every
+    chunk that came inside a message (across a network) against its hash in the worker thread;
+    a chunk placed in shared memory was checked by the bank service as it read it, on this
+    host, and is not hashed again. Older images record only the whole-image digest: the sink
+    then feeds every byte to it, in image order, from a thread of its own.
+
+    Writes go through O_DIRECT when the target allows it: straight to the device without
+    filling the page cache (which costs more CPU than the whole transfer on a virtual machine)
+    and without leaving gigabytes of dirty pages for the final fsync; writeback thus overlaps
+    the transfer. Chunks placed back to back in a shared region are written from there; others
+    are gathered into a page-aligned buffer first. The unaligned tail of an image, and every
+    write where O_DIRECT is unavailable or refused, go through the ordinary descriptor. In a
+    sparse target, zero chunks are skipped. With no handle (verify) the chunks are only
+    checked."""
 
     def __init__(
         self,
         client: SectionClient,
-        label: str,
+        info: ImageInfo,
         handle: int | None = None,
         direct: int = -1,
         sparse: bool = False,
-        zero: bytes = b"",
-        check_chunks: bool = False,
     ) -> None:
         self.client = client
-        self.label = label
+        self.label = info.device
         self.handle = handle
         self.direct = direct
         self.use_direct = direct >= 0
         self.sparse = sparse
-        self.zero = zero
-        self.digest = blake3.blake3(max_threads=blake3.blake3.AUTO)
+        self.zero = bytes(max(info.chunk_size, MIN_CHUNK))
+        self.expected = info.check_digest
+        self.by_chunk_list = bool(info.chunk_list_digest)
+        self.digest = blake3.blake3(max_threads=1 if self.by_chunk_list else blake3.blake3.AUTO)
         self.workers = ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="blockdev-write")
         self.hasher = ThreadPoolExecutor(1, thread_name_prefix="blockdev-digest")
         self.slots = asyncio.Semaphore(WRITES_IN_FLIGHT)
@@ -635,11 +650,6 @@ class _ImageSink:
         self.local = threading.local()
         self.zero_hashes: dict[int, str] = {}
         self.bytes = 0
-        # The bank service checks every chunk against its hash as it reads it (and names a
-        # corrupt one); the whole-image digest then covers the way here end to end. Hashing
-        # each chunk again here would only name the chunk a transport damaged, for a third
-        # BLAKE3 pass over the image: off unless asked for.
-        self.check_chunks = check_chunks
 
     async def add(self, offset: int, group: ChunkGroup) -> None:
         """Schedule the group's write; the group is released once written and hashed."""
@@ -651,29 +661,42 @@ class _ImageSink:
             group.release()
             raise
         loop = asyncio.get_running_loop()
-        work = asyncio.gather(
-            loop.run_in_executor(self.workers, self._write, offset, group),
-            loop.run_in_executor(self.hasher, self._hash, group),
-        )
+        jobs = [loop.run_in_executor(self.workers, self._write, offset, group)]
+        if self.by_chunk_list:
+            for digest, _ in group:  # in image order: add() is called in order
+                self.digest.update(bytes.fromhex(digest))
+        else:
+            jobs.append(loop.run_in_executor(self.hasher, self._hash, group))
+        # return_exceptions: both threads are done with the chunks before the group goes back
+        work = asyncio.gather(*jobs, return_exceptions=True)
         done = asyncio.ensure_future(work)
         self.futures.add(done)
 
         def settled(future: asyncio.Future[Any]) -> None:
-            # Both threads are done with the chunks (gather waits for both, even on failure,
-            # unless cancelled: close() then waits for the threads before regions go away).
             group.release()
             self.slots.release()
-            if not future.cancelled() and future.exception() is None:
+            if not future.cancelled() and not any(
+                isinstance(result, BaseException) for result in future.result()
+            ):
                 self.futures.discard(future)
 
         done.add_done_callback(settled)
         self.bytes += sum(len(data) for _, data in group)
 
-    async def finish(self) -> str:
-        """Wait for every group; the whole image's digest (``blake3:<hex>``)."""
+    async def finish(self) -> None:
+        """Wait for every group; PluginError unless the image checks out."""
         while self.futures:
-            await asyncio.gather(*list(self.futures))
-        return "blake3:" + self.digest.hexdigest()
+            for results in await asyncio.gather(*list(self.futures)):
+                for result in results:
+                    if isinstance(result, BaseException):
+                        raise result
+        found = "blake3:" + self.digest.hexdigest()
+        if found != self.expected:
+            what = "chunk-list digest" if self.by_chunk_list else "digest"
+            raise PluginError(
+                f"the image of {self.label} read back has {what} {found}; protect recorded "
+                f"{self.expected}"
+            )
 
     async def close(self) -> None:
         """Wait for the threads (even if cancelled), so no write outlives the descriptors."""
@@ -691,7 +714,7 @@ class _ImageSink:
             self.direct = -1
 
     # -- worker threads --------------------------------------------------------------------------
-    def _hash(self, group: list[tuple[str, memoryview]]) -> None:
+    def _hash(self, group: ChunkGroup) -> None:
         for _, data in group:
             self.digest.update(data)
 
@@ -701,11 +724,12 @@ class _ImageSink:
             found = self.zero_hashes[size] = chunk_hash(memoryview(self.zero)[:size])
         return found
 
-    def _write(self, offset: int, group: list[tuple[str, memoryview]]) -> None:
-        run: list[memoryview] = []
+    def _write(self, offset: int, group: ChunkGroup) -> None:
+        check = self.by_chunk_list and not group.all_placed
+        run: list[int] = []  # indices of consecutive chunks to write as one
         run_at = offset
-        for digest, data in group:
-            if self.check_chunks:
+        for index, (digest, data) in enumerate(group):
+            if check and group.spans[index] < 0:
                 try:
                     self.client.check_chunk(digest, data)
                 except Exception as error:
@@ -722,13 +746,13 @@ class _ImageSink:
                 and digest == self._zero_hash(len(data))
                 and self.zero.startswith(data)
             ):
-                self._write_run(run, run_at)
+                self._write_run(group, run, run_at)
                 offset += len(data)
                 run, run_at = [], offset
                 continue
-            run.append(data)
+            run.append(index)
             offset += len(data)
-        self._write_run(run, run_at)
+        self._write_run(group, run, run_at)
 
     def _buffer(self, size: int) -> mmap.mmap:
         """This thread's page-aligned buffer, at least ``size`` bytes, reused across writes."""
@@ -739,21 +763,35 @@ class _ImageSink:
             buffer = self.local.buffer = mmap.mmap(-1, -(-size // ALIGN) * ALIGN)
         return buffer
 
-    def _write_run(self, parts: list[memoryview], offset: int) -> None:
-        if not parts:
+    def _contiguous(self, group: ChunkGroup, run: list[int]) -> memoryview | None:
+        """The run as one slice of the shared region, if its chunks lie there back to back from
+        a page boundary (the region's mapping is page-aligned)."""
+        if group.region is None or group.spans[run[0]] < 0 or group.spans[run[0]] % ALIGN:
+            return None
+        start = at = group.spans[run[0]]
+        for index in run:
+            if group.spans[index] != at:
+                return None
+            at += len(group[index][1])
+        return group.region[start:at]
+
+    def _write_run(self, group: ChunkGroup, run: list[int], offset: int) -> None:
+        if not run:
             return
         assert self.handle is not None
+        parts = [group[index][1] for index in run]
         total = sum(len(part) for part in parts)
         aligned = total - total % ALIGN if self.use_direct and offset % ALIGN == 0 else 0
         if not aligned:
             _pwrite_all(self.handle, memoryview(b"".join(parts)), offset)
             return
-        buffer = self._buffer(total)
-        view = memoryview(buffer)
-        at = 0
-        for part in parts:
-            view[at : at + len(part)] = part
-            at += len(part)
+        view = self._contiguous(group, run)
+        if view is None:
+            view = memoryview(self._buffer(total))[:total]
+            at = 0
+            for part in parts:
+                view[at : at + len(part)] = part
+                at += len(part)
         try:
             done = os.pwrite(self.direct, view[:aligned], offset)
         except OSError as error:
@@ -799,29 +837,17 @@ async def restore_device(
             if not plan.device:
                 await in_thread(os.ftruncate, handle, info.size)
             direct = await in_thread(_open_direct, temporary or target)
-            sink = _ImageSink(
-                client,
-                info.device,
-                handle,
-                direct,
-                sparse=not plan.device,
-                zero=bytes(max(info.chunk_size, MIN_CHUNK)),
-            )
+            sink = _ImageSink(client, info, handle, direct, sparse=not plan.device)
             meter = Meter(progress, "restored", info.device, info.size)
             async for offset, group in _image_groups(client, info):
                 await sink.add(offset, group)
                 await meter.add(sum(len(data) for _, data in group))
-            found = await sink.finish()
+            await sink.finish()
             await in_thread(os.fsync, handle)
             if meter.done != info.size:
                 raise PluginError(
                     f"the checkpoint of {info.device} holds {meter.done} bytes; it recorded "
                     f"{info.size}"
-                )
-            if found != info.digest:
-                raise PluginError(
-                    f"the restored image of {info.device} has digest {found}; protect recorded "
-                    f"{info.digest}"
                 )
             await meter.add(0, force=True)
             ok = True
@@ -848,23 +874,18 @@ async def verify_image(
     async with SectionClient(section, channel=channel) as client:
         info = await read_image_info(client)
         meter = Meter(progress, "verified", info.device, info.size)
-        sink = _ImageSink(client, info.device)
+        sink = _ImageSink(client, info)
         try:
             async for offset, group in _image_groups(client, info):
                 await sink.add(offset, group)
                 await meter.add(sum(len(data) for _, data in group))
-            found = await sink.finish()
+            await sink.finish()
         finally:
             await sink.close()
         await meter.add(0, force=True)
         if meter.done != info.size:
             raise PluginError(
                 f"the checkpoint of {info.device} holds {meter.done} bytes; it recorded {info.size}"
-            )
-        if found != info.digest:
-            raise PluginError(
-                f"the checkpoint of {info.device} has digest {found}; protect recorded "
-                f"{info.digest}"
             )
         return info
 
@@ -1115,7 +1136,15 @@ class BlockDevices(ResourcePlugin):
             "chunk_size": {"type": "integer"},
             "segment_bytes": {"type": "integer"},
             "segments": {"type": "integer"},
-            "digest": {"type": "string"},
+            "digest": {
+                "type": "string",
+                "description": "blake3:<hex> of the whole image; images protected before "
+                "chunk_list_digest existed only",
+            },
+            "chunk_list_digest": {
+                "type": "string",
+                "description": "blake3:<hex> of the image's chunk hashes (32 bytes each) in order",
+            },
             "consistency": {"type": "string", "enum": ["frozen", "snapshot", "live"]},
             "bytes_read": {"type": "integer"},
             "hole_bytes": {"type": "integer"},
@@ -1227,14 +1256,17 @@ class BlockDevices(ResourcePlugin):
             f"protected {device} ({human(info.size)}, {info.size} bytes) at {human(rate)}/s: "
             f"read {info.bytes_read} bytes, skipped {info.hole_bytes} bytes of holes, "
             f"{info.zero_bytes} zero bytes; uploaded {info.new_chunks} new chunks, "
-            f"{info.new_bytes} bytes; digest {info.digest}"
+            f"{info.new_bytes} bytes; digest {info.check_digest}"
         )
         if consistency == "live":
             reason += f"; {LIVE_WARNING}"
         else:
             reason += f"; consistency: {consistency}"
         hook.state.update(
-            {k: getattr(info, k) for k in ("size", "digest", "consistency", "new_bytes")}
+            {
+                k: getattr(info, k)
+                for k in ("size", "digest", "chunk_list_digest", "consistency", "new_bytes")
+            }
         )
         hook.state["reason"] = hook.reason = reason
 
@@ -1248,7 +1280,7 @@ class BlockDevices(ResourcePlugin):
         hook.new_resource_id = target
         reason = (
             f"restored {info.device} ({human(info.size)}, {info.size} bytes) into {target}; "
-            f"size and digest {info.digest} checked"
+            f"size and digest {info.check_digest} checked"
         )
         hook.state["reason"] = hook.reason = reason
 
@@ -1256,7 +1288,7 @@ class BlockDevices(ResourcePlugin):
         info = await verify_image(hook.bank_section, hook.progress)
         reason = (
             f"verified {info.device}: {info.size} bytes in {info.segments} segments re-read and "
-            f"checked; digest {info.digest} matches"
+            f"checked; digest {info.check_digest} matches"
         )
         hook.state["reason"] = hook.reason = reason
 

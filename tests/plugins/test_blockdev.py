@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,15 @@ def b3sum(path: Path) -> str:
     return "blake3:" + digest.hexdigest()
 
 
+def chunk_list(path: Path, chunk_size: int = blockdev.CHUNK_SIZE) -> str:
+    """The chunk-list digest of an image: BLAKE3 of its chunks' BLAKE3 hashes, in order."""
+    digest = blake3.blake3()
+    with open(path, "rb") as source:
+        while block := source.read(chunk_size):
+            digest.update(blake3.blake3(block).digest())
+    return "blake3:" + digest.hexdigest()
+
+
 async def image_info(bank: LocalBank, checkpoint: str) -> blockdev.ImageInfo:
     async with SectionClient(bank.section(checkpoint, True)) as client:
         return await blockdev.read_image_info(client)
@@ -141,7 +151,8 @@ async def test_round_trip_incremental_and_zero_dedup(
     first_seconds = time.monotonic() - started
     assert blockdev.LIVE_WARNING in hook.reason
     info = await image_info(local_bank, first)
-    assert info.size == size and info.digest == b3sum(path) and info.consistency == "live"
+    assert info.size == size and info.chunk_list_digest == chunk_list(path)
+    assert info.digest == "" and info.consistency == "live"
     # Zero dedup: every all-zero chunk (written zeros and holes) is the same one chunk, and the
     # repeated segments cost nothing: exactly the distinct chunks were uploaded.
     assert info.new_chunks == unique + 1, (info.new_chunks, unique, zero_chunks)
@@ -222,9 +233,10 @@ async def test_copy_keeps_chunk_boundaries(
 async def test_old_chunk_size_and_unaligned_tail_restore(
     tmp_path: Path, plugin_env: Any, local_bank: LocalBank, direct: bool, monkeypatch: Any
 ) -> None:
-    """A checkpoint cut at 256 KiB (the default before 1 MiB) restores and verifies with its
-    own chunk size; an image whose size is not a multiple of the O_DIRECT alignment restores
-    byte for byte, through O_DIRECT and through the buffered fallback alike."""
+    """A checkpoint as protected before 1 MiB chunks and chunk-list digests (cut at 256 KiB,
+    checked by its whole-image digest) restores and verifies with its own chunk size and
+    digest; an image whose size is not a multiple of the O_DIRECT alignment restores byte for
+    byte, through O_DIRECT and through the buffered fallback alike."""
     path = tmp_path / "odd.img"
     make_image(path, 24)
     with open(path, "ab") as out:
@@ -235,15 +247,55 @@ async def test_old_chunk_size_and_unaligned_tail_restore(
     await runner.run("protect", resource_of(path), local_bank.section(checkpoint, False))
     info = await image_info(local_bank, checkpoint)
     assert info.chunk_size == 256 * 1024 and info.size == path.stat().st_size
+    # As the image object of a checkpoint from before chunk-list digests read.
+    old = {**asdict(info), "digest": b3sum(path)}
+    del old["chunk_list_digest"]
+    async with SectionClient(local_bank.section(checkpoint, False)) as client:
+        await client.put_object("image", json.dumps(old).encode())
     if not direct:
         monkeypatch.setattr(blockdev, "_open_direct", lambda _path: -1)
     target = tmp_path / "restored.img"
     plugin_env({"devices": [str(path)]})  # today's default chunk size
     runner = Runner(blockdev.BlockDevices())
     section = local_bank.section(checkpoint, True)
-    await runner.run("restore", resource_of(path), section, {"target": str(target)})
+    hook = await runner.run("restore", resource_of(path), section, {"target": str(target)})
+    assert b3sum(path) in hook.reason
     assert filecmp.cmp(target, path, shallow=False)
     await runner.run("verify", resource_of(path), section)
+
+
+@pytest.mark.parametrize("shared_memory", [True, False], ids=["shared-memory", "inline"])
+async def test_a_wrong_chunk_list_fails_restore_and_verify(
+    tmp_path: Path,
+    plugin_env: Any,
+    local_bank: LocalBank,
+    shared_memory: bool,
+    monkeypatch: Any,
+) -> None:
+    """The chunk-list digest is what ties the chunks to the image: one that does not match what
+    comes back (here, a recorded digest altered) fails restore, which leaves no file, and
+    verify, both naming it; chunks through shared memory and inside messages alike."""
+    if not shared_memory:
+        monkeypatch.setenv("SMAUG_BANK_SHARED_MEMORY", "0")
+    path = tmp_path / "disk.img"
+    make_image(path, 8)
+    plugin_env({"devices": [str(path)]})
+    runner = Runner(blockdev.BlockDevices())
+    checkpoint = local_bank.checkpoint()
+    await runner.run("protect", resource_of(path), local_bank.section(checkpoint, False))
+    info = await image_info(local_bank, checkpoint)
+    section = local_bank.section(checkpoint, True)
+    target = tmp_path / "restored.img"
+    await runner.run("restore", resource_of(path), section, {"target": str(target)})
+    assert filecmp.cmp(target, path, shallow=False)
+    target.unlink()
+    altered = {**asdict(info), "chunk_list_digest": "blake3:" + "0" * 64}
+    async with SectionClient(local_bank.section(checkpoint, False)) as client:
+        await client.put_object("image", json.dumps(altered).encode())
+    for operation, parameters in (("restore", {"target": str(target)}), ("verify", {})):
+        with pytest.raises(PluginError, match="chunk-list digest"):
+            await runner.run(operation, resource_of(path), section, parameters)
+    assert not target.exists()
 
 
 # -- memory -------------------------------------------------------------------------------------
@@ -567,7 +619,7 @@ async def test_loop_device_round_trip(
     hook = await runner.run("protect", resource_of(device), local_bank.section(checkpoint, False))
     assert f"protected {device}" in hook.reason
     info = await image_info(local_bank, checkpoint)
-    assert info.kind == "block device" and info.digest == b3sum(source_image)
+    assert info.kind == "block device" and info.chunk_list_digest == chunk_list(source_image)
     section = local_bank.section(checkpoint, True)
 
     # Into a file, and onto another loop device of the same size.
