@@ -318,6 +318,11 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
                 stored = bank.chunks.put(digest, data, known_missing=known_missing, deferred=True)
                 return stored.stored
 
+            placed: list[tuple[str, tuple[int, int]]] = []
+
+            def store_all(chunks: list[tuple[str, tuple[int, int]]]) -> list[int]:
+                return [store(digest, carried) for digest, carried in chunks]
+
             async def one(digest: str, data: bytes | tuple[int, int]) -> int:
                 try:
                     assert bank is not None
@@ -351,6 +356,9 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
                             {"chunk.data": f"at most {MAX_CHUNK} bytes"},
                         )
                     received += 1
+                    if isinstance(data, tuple) and not bank.backend.latency_bound:
+                        placed.append((chunk.hash, data))  # stored by one thread, below
+                        continue
                     await slots.acquire()
                     task = asyncio.create_task(one(chunk.hash, data))
                     task.add_done_callback(tasks.discard)
@@ -359,6 +367,13 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
                     for done in [t for t in tasks if t.done()]:
                         done.result()
                 results = await asyncio.gather(*tasks)
+                if placed and bank is not None:
+                    # As ReadChunks: a thread handoff per chunk costs more than it gains on a
+                    # local bank; the caller keeps several uploads in flight.
+                    results += await loop.run_in_executor(bank.pool, store_all, placed)
+                    for digest, _ in placed:
+                        if recent is not None:
+                            recent.add(digest)
                 for task_result in results:
                     stored += 1 if task_result else 0
                     stored_bytes += task_result

@@ -499,7 +499,7 @@ def fmt(values: list[float]) -> str:
 
 
 def throughput_row(
-    table: Table, what: str, size: int, ours: float, theirs: float, goal: float
+    table: Table, what: str, size: int, ours: float, theirs: float, goal: float, name: str = ""
 ) -> None:
     ratio = theirs / ours
     table.add(
@@ -507,8 +507,16 @@ def throughput_row(
         mbps(size, ours),
         mbps(size, theirs),
         f"{ratio:.2f}x throughput",
-        f">= {goal:g}x ({verdict(ratio >= goal)})",
+        target(name, f">= {goal:g}x", ratio >= goal),
     )
+
+
+def target(name: str, goal: str, ok: bool) -> str:
+    """The target column; the inline rows are there to compare with, the targets are for what
+    a deployment on one host gets."""
+    if name == "inline":
+        return f"{goal} (for comparison only)"
+    return f"{goal} ({verdict(ok)})"
 
 
 def fs_rows(table: Table, samples: Samples, size: int) -> None:
@@ -521,6 +529,7 @@ def fs_rows(table: Table, samples: Samples, size: int) -> None:
             best(name, "full"),
             best("restic", "full"),
             3,
+            name,
         )
     for name in FS_SIDES:
         ratio = best(name, "incr") / best("restic", "incr")
@@ -529,7 +538,7 @@ def fs_rows(table: Table, samples: Samples, size: int) -> None:
             f"{best(name, 'incr'):.2f} s",
             f"{best('restic', 'incr'):.2f} s",
             f"{ratio:.2f}x time",
-            f"<= 0.5x ({verdict(ratio <= 0.5)})",
+            target(name, "<= 0.5x", ratio <= 0.5),
         )
     theirs = samples.growth["restic"]
     for name in FS_SIDES:
@@ -539,7 +548,7 @@ def fs_rows(table: Table, samples: Samples, size: int) -> None:
             f"{ours / MiB:.1f} MiB",
             f"{theirs / MiB:.1f} MiB",
             f"{ours / max(theirs, 1):.2f}x",
-            f"<= 1x ({verdict(ours <= theirs)})",
+            target(name, "<= 1x", ours <= theirs),
         )
     for name in FS_SIDES:
         throughput_row(
@@ -549,6 +558,7 @@ def fs_rows(table: Table, samples: Samples, size: int) -> None:
             best(name, "restore"),
             best("restic", "restore"),
             2,
+            name,
         )
 
 
