@@ -88,13 +88,15 @@ def _region_refused(error: grpc.aio.AioRpcError) -> bool:
 async def upload_batch(
     upload: Any,
     token: str,
-    chunks: Sequence[tuple[str, bytes | memoryview]],
+    chunks: list[tuple[str, bytes | memoryview]],
     regions: RegionPool | None,
 ) -> None:
     """One UploadChunks call for ``chunks`` (``upload``: wire.upload_chunks of the channel).
-    Through a shared region when the pool has one (one copy into it, nothing through gRPC),
-    inline otherwise or when the bank service cannot use the region (the pool then stops
-    offering regions)."""
+    Through a shared region when the pool has one: the chunks are copied into it and ``chunks``
+    is emptied, so the caller's buffers can go while the upload runs (else the data would be
+    held twice); nothing goes through gRPC but hashes and offsets. Inline otherwise, or when the
+    bank service cannot use the region (sent from the region then; the pool stops offering
+    regions)."""
     need = sum(len(data) for _, data in chunks)
     region = regions.acquire(need) if regions is not None else None
     if region is None:
@@ -113,20 +115,19 @@ async def upload_batch(
             return placed
 
         placed = await asyncio.to_thread(copy_in)
-        await upload(placed_upload_messages(token, region.message(need), placed))
-    except grpc.aio.AioRpcError as error:
-        if not _region_refused(error):
-            regions.discard(region)
-            raise
-        regions.refuse()
-        regions.release(region)
+        chunks.clear()
+        try:
+            await upload(placed_upload_messages(token, region.message(need), placed))
+        except grpc.aio.AioRpcError as error:
+            if not _region_refused(error):
+                raise
+            regions.refuse()
+            inline = [(digest, region.view[at : at + size]) for digest, at, size in placed]
+            await upload(upload_messages(token, inline))
     except BaseException:
         regions.discard(region)
         raise
-    else:
-        regions.release(region)
-        return
-    await upload(upload_messages(token, chunks))
+    regions.release(region)
 
 
 class SectionLike(Protocol):
@@ -250,7 +251,7 @@ class SectionClient:
         batch: list[memoryview] = []
         batch_bytes = 0
 
-        async def upload(chunks: list[tuple[str, memoryview]]) -> None:
+        async def upload(chunks: list[tuple[str, bytes | memoryview]]) -> None:
             try:
                 await upload_batch(self._upload, self.section.token, chunks, self.regions)
             finally:
@@ -277,7 +278,8 @@ class SectionClient:
                 for task in [t for t in uploads if t.done()]:
                     task.result()
                 await slots.acquire()
-                task = asyncio.create_task(upload(list(todo.items())))
+                owned: list[tuple[str, bytes | memoryview]] = list(todo.items())
+                task = asyncio.create_task(upload(owned))
                 uploads.add(task)
                 task.add_done_callback(uploads.discard)
 
@@ -319,10 +321,12 @@ class SectionClient:
     ) -> AsyncIterator[ChunkGroup]:
         """The stream's chunks in order, in ChunkGroups of about READ_GROUP_BYTES, one per
         ReadChunks call, several calls in flight; the data are views (no copy) into the message
-        they came in or into a shared region: release() each group when done with it. With
-        ``verify=False`` the caller must check each chunk against its hash itself
-        (``check_chunk``), for instance in a worker thread, so the event loop does not spend its
-        time hashing."""
+        they came in or into a shared region: release() each group when done with it. Chunks
+        that came inside a message are checked against their hash here, unless ``verify=False``:
+        the caller must then check them itself (``check_chunk``; ``ChunkGroup.spans`` tells which
+        they are), for instance in a worker thread, so the event loop does not spend its time
+        hashing. Placed chunks were checked by the bank service as it read them, on this host,
+        and are not hashed again."""
         manifest = await self.stream_manifest(name)
         groups: list[list[tuple[str, int]]] = []
         size = 0
@@ -365,7 +369,7 @@ class SectionClient:
                             )
                         data = region.view[offset : offset + length]
                         span = offset
-                    if verify:
+                    if verify and span < 0:  # placed chunks: the service checked them here
                         self.check_chunk(expected, data)
                     out.append((expected, data))
                     spans.append(span)

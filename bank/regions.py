@@ -30,7 +30,7 @@ NAME_PATTERN = re.compile(r"smaug-region-[0-9a-f]{32}")
 #: Regions alive at once per pool; beyond it a call goes inline instead of waiting.
 POOL_LIMIT = 12
 #: Smallest region made, so regions are reused across calls of slightly different sizes.
-MIN_CAPACITY = 16 * 1024 * 1024
+MIN_CAPACITY = 8 * 1024 * 1024
 GRAIN = 1024 * 1024
 #: Set to 0 to keep chunk bytes inside the messages even on one host.
 SWITCH = "SMAUG_BANK_SHARED_MEMORY"

@@ -356,11 +356,13 @@ class _Writer:
             )
             missing = set(answer.missing_hashes)
             todo = [(digest, data) for digest, data in batch if digest in missing]
+            batch.clear()  # the chunks the bank has: their read buffers can go
             if not todo:
                 return
+            count, size = len(todo), sum(len(data) for _, data in todo)
             await upload_batch(self.upload, self.token, todo, self.regions)
-            self.new_chunks += len(todo)
-            self.new_bytes += sum(len(data) for _, data in todo)
+            self.new_chunks += count
+            self.new_bytes += size
         finally:
             self.slots.release()
 

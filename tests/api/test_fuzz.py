@@ -142,8 +142,12 @@ def message_strategy(
                 continue
             if field.message_type is not None and field.message_type.GetOptions().map_entry:
                 target = getattr(message, name)
+                entry = field.message_type.fields_by_name["value"]
                 for key in value:
-                    target.get_or_create(key)
+                    if entry.message_type is not None:
+                        target.get_or_create(key)
+                    else:
+                        target[key] = entry.default_value
             elif field.is_repeated:
                 getattr(message, name).extend(value)
             elif field.message_type is not None:
