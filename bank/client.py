@@ -14,7 +14,6 @@ checking each against its hash. Memory stays bounded by batch size x parallelism
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
 from types import TracebackType
 from typing import IO, Any, Protocol
@@ -25,7 +24,7 @@ from smaug.bank.chunking import Chunker, ChunkingParams
 from smaug.bank.chunks import chunk_hash
 from smaug.bank.errors import ChunkCorrupt, ObjectNotFound
 from smaug.bank.region_access import UNAVAILABLE_REASON
-from smaug.bank.regions import RegionPool, shared_memory_possible
+from smaug.bank.regions import RegionPool, pool_for
 from smaug.bank.service import GRPC_MESSAGE_OPTIONS
 from smaug.bank.v1 import bank_pb2, bank_pb2_grpc
 from smaug.bank.wire import (
@@ -49,9 +48,9 @@ class ChunkGroup(list[tuple[str, memoryview]]):
     shared region (regions.py): call release() once done with them, so the region serves the
     next call; until then they stay valid. Releasing twice is harmless.
 
-    ``region`` is then the region's memory and ``spans[i]`` the offset of chunk i in it (-1 for
-    a chunk that came inside its message): chunks placed back to back are one contiguous,
-    page-aligned run of memory, which a writer can hand to the kernel without copying. Placed
+    ``region`` is then the region's memory (page-aligned) and ``spans[i]`` the offset of chunk
+    i in it (-1 for a chunk that came inside its message): chunks placed back to back are one
+    contiguous run of memory, which a writer can hand to the kernel without copying. Placed
     chunks were verified by the bank service as it read them and came through memory only it
     and we share; chunks that came inline crossed the network."""
 
@@ -67,10 +66,6 @@ class ChunkGroup(list[tuple[str, memoryview]]):
         self._release = release
         self.region = region
         self.spans = list(spans) or [-1] * len(self)
-
-    @property
-    def all_placed(self) -> bool:
-        return bool(self) and min(self.spans) >= 0
 
     def release(self) -> None:
         release, self._release = self._release, None
@@ -178,7 +173,7 @@ class SectionClient:
         self._parallelism = max(1, parallelism)
         self._chunking = chunking
         # Chunk bytes through shared memory when the bank service is on this host (regions.py).
-        self.regions = RegionPool() if shared_memory_possible(section.address) else None
+        self.regions = pool_for(section.address)
 
     def __repr__(self) -> str:  # the token is a credential: never print it
         mode = "ro" if self.section.read_only else "rw"
@@ -251,6 +246,11 @@ class SectionClient:
         batch: list[memoryview] = []
         batch_bytes = 0
 
+        def forget_if_succeeded(task: asyncio.Task[None]) -> None:
+            # A failed upload stays until the checks below raise its error.
+            if not task.cancelled() and task.exception() is None:
+                uploads.discard(task)
+
         async def upload(chunks: list[tuple[str, bytes | memoryview]]) -> None:
             try:
                 await upload_batch(self._upload, self.section.token, chunks, self.regions)
@@ -281,7 +281,7 @@ class SectionClient:
                 owned: list[tuple[str, bytes | memoryview]] = list(todo.items())
                 task = asyncio.create_task(upload(owned))
                 uploads.add(task)
-                task.add_done_callback(uploads.discard)
+                task.add_done_callback(forget_if_succeeded)
 
         try:
             async for block in _blocks(source):
@@ -347,6 +347,7 @@ class SectionClient:
                 request.region.CopyFrom(region.message(need))
             out: list[tuple[str, memoryview]] = []
             spans: list[int] = []
+            end = 0  # where the next placed chunk must start
             try:
                 async for message in self._read_chunks(request):
                     if len(out) == len(refs):
@@ -358,17 +359,22 @@ class SectionClient:
                     span = -1
                     if placed is not None:
                         offset, length = placed
-                        if (
-                            region is None
-                            or length != expected_size
-                            or offset < 0
-                            or (offset + length > need)
-                        ):
+                        if region is None:
                             raise ChunkCorrupt(
-                                expected, self.section.address, "placed outside the region"
+                                expected, self.section.address, "placed, but no region offered"
+                            )
+                        # Back to back in the order asked, as the contract says: a chunk placed
+                        # over another would otherwise go unnoticed (placed chunks are not
+                        # hashed again here).
+                        if offset != end or length != expected_size or end + length > need:
+                            raise ChunkCorrupt(
+                                expected,
+                                self.section.address,
+                                f"placed at {offset}+{length}; expected {end}+{expected_size}",
                             )
                         data = region.view[offset : offset + length]
                         span = offset
+                        end += length
                     if verify and span < 0:  # placed chunks: the service checked them here
                         self.check_chunk(expected, data)
                     out.append((expected, data))
@@ -405,8 +411,10 @@ class SectionClient:
         finally:
             for task in window:
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, grpc.aio.AioRpcError):
-                    (await task).release()
+            # Every fetch ends (failed, cancelled or done) and every fetched group is released.
+            for result in await asyncio.gather(*window, return_exceptions=True):
+                if isinstance(result, ChunkGroup):
+                    result.release()
 
     def check_chunk(self, expected: str, data: bytes | memoryview) -> None:
         """ChunkCorrupt unless ``data`` hashes to ``expected`` (the chunk as received)."""

@@ -28,6 +28,10 @@ class RegionUnavailable(Exception):
     """The caller's region cannot be used here; the message says why."""
 
 
+class RegionFailed(Exception):
+    """Reading or writing an opened region failed (it shrank, or the call ended)."""
+
+
 class OpenRegion:
     """A caller's region opened by the service: positional reads and writes, bounds-checked.
     close() may come while worker threads still use it (a cancelled call): the descriptor is
@@ -52,22 +56,24 @@ class OpenRegion:
                 view, offset = view[done:], offset + done
 
     def read_into(self, buffer: memoryview, offset: int) -> None:
-        """Fill ``buffer`` from ``offset``: ValueError if the region ends first."""
+        """Fill ``buffer`` from ``offset``."""
         with self._use():
             while buffer:
                 done = os.preadv(self.fd, [buffer], offset)
                 if done == 0:
-                    raise ValueError(f"the shared region ends at byte {offset}")
+                    raise RegionFailed(f"the shared region ends at byte {offset}")
                 buffer, offset = buffer[done:], offset + done
 
     @contextlib.contextmanager
     def _use(self) -> Iterator[None]:
         with self._lock:
             if self._closing:
-                raise ValueError("the shared region was closed: its call ended")
+                raise RegionFailed("the shared region was closed: its call ended")
             self._users += 1
         try:
             yield
+        except OSError as error:
+            raise RegionFailed(f"the shared region failed: {error.strerror}") from None
         finally:
             with self._lock:
                 self._users -= 1
@@ -86,33 +92,39 @@ class OpenRegion:
 
 
 def open_region(peer: str, region: bank_pb2.SharedRegion, *, writable: bool) -> OpenRegion:
-    """Open the caller's region, or RegionUnavailable naming why not."""
+    """Open the caller's region, or RegionUnavailable naming why not (never the region's name:
+    it is what lets a caller point the service at the region, so it stays out of messages and
+    logs)."""
     if not same_host(peer):
         raise RegionUnavailable(f"the caller ({peer}) is not on this host")
     if not NAME_PATTERN.fullmatch(region.name):
-        raise RegionUnavailable(f"region name {region.name!r} is not smaug-region-<32 hex>")
+        raise RegionUnavailable("the region's name is not smaug-region-<32 hex digits>")
     if region.pid <= 0 or region.fd < 0 or region.size <= 0:
         raise RegionUnavailable("region pid, fd and size must be positive")
+    path = f"/proc/{region.pid}/fd/{region.fd}"
+    expected = f"/memfd:{region.name} (deleted)"
+    refused = RegionUnavailable(
+        f"descriptor {region.fd} of process {region.pid} is not a region this service may use"
+    )
+    # Look before opening: opening a FIFO, a terminal or a device named by a caller could block
+    # a thread or have side effects. Checked again on what was opened (the descriptor may have
+    # been replaced in between).
     try:
+        if os.readlink(path) != expected:
+            raise refused
         fd = os.open(
-            f"/proc/{region.pid}/fd/{region.fd}",
-            (os.O_RDWR if writable else os.O_RDONLY) | os.O_CLOEXEC,
+            path,
+            (os.O_RDWR if writable else os.O_RDONLY) | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOCTTY,
         )
-    except OSError as error:
-        raise RegionUnavailable(
-            f"cannot open descriptor {region.fd} of process {region.pid}: {error.strerror}"
-        ) from None
+    except OSError:
+        raise refused from None
     try:
-        opened = os.readlink(f"/proc/self/fd/{fd}")
-        if opened != f"/memfd:{region.name} (deleted)":
-            raise RegionUnavailable(
-                f"descriptor {region.fd} of process {region.pid} is not the region {region.name}"
-            )
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size < region.size:
+        if os.readlink(f"/proc/self/fd/{fd}") != expected or not stat.S_ISREG(info.st_mode):
+            raise refused
+        if info.st_size < region.size:
             raise RegionUnavailable(
-                f"region {region.name} holds {info.st_size} bytes, fewer than the "
-                f"{region.size} claimed"
+                f"the region holds {info.st_size} bytes, fewer than the {region.size} claimed"
             )
     except BaseException:
         os.close(fd)

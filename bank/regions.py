@@ -22,6 +22,8 @@ import mmap
 import os
 import re
 import secrets
+import urllib.parse
+import weakref
 
 from smaug.bank.v1 import bank_pb2
 
@@ -39,6 +41,7 @@ SWITCH = "SMAUG_BANK_SHARED_MEMORY"
 def same_host(address: str) -> bool:
     """Whether a bank address (or a gRPC peer string) can only be this host: a Unix socket or a
     loopback address."""
+    address = urllib.parse.unquote(address)  # gRPC peers read "ipv6:%5B::1%5D:port"
     if address.startswith(("unix:", "unix-abstract:")):
         return True
     rest = address
@@ -62,6 +65,11 @@ def shared_memory_possible(address: str) -> bool:
     return hasattr(os, "memfd_create") and os.environ.get(SWITCH, "1") != "0" and same_host(address)
 
 
+def pool_for(address: str) -> RegionPool | None:
+    """A pool of regions for a bank service at ``address``, or None where none can help."""
+    return RegionPool() if shared_memory_possible(address) else None
+
+
 class Region:
     """A memfd mapped into this process, named so the bank service can tell it is one."""
 
@@ -77,17 +85,22 @@ class Region:
             os.close(self.fd)
             raise
         self.view = memoryview(self._map)
+        # The descriptor goes with the object even if nobody calls close() (a group never
+        # released), and at most once.
+        self._close_fd = weakref.finalize(self, os.close, self.fd)
 
     def message(self, size: int) -> bank_pb2.SharedRegion:
         """The SharedRegion naming this region's first ``size`` bytes."""
         return bank_pb2.SharedRegion(pid=os.getpid(), fd=self.fd, name=self.name, size=size)
 
     def close(self) -> None:
+        if not self._close_fd.alive:
+            return
         # A slice still referenced somewhere keeps the mapping alive: it goes with the slice.
         with contextlib.suppress(BufferError):
             self.view.release()
             self._map.close()
-        os.close(self.fd)
+        self._close_fd()
 
 
 class RegionPool:
@@ -100,9 +113,10 @@ class RegionPool:
         self.free: list[Region] = []
         self.count = 0
         self.refused = False
+        self.closed = False
 
     def acquire(self, size: int) -> Region | None:
-        if self.refused or size <= 0:
+        if self.refused or self.closed or size <= 0:
             return None
         for region in self.free:
             if region.capacity >= size:
@@ -116,14 +130,13 @@ class RegionPool:
         capacity = max(MIN_CAPACITY, -(-size // GRAIN) * GRAIN)
         try:
             region = Region(capacity)
-        except OSError:  # no memfd here after all, or out of memory: go inline
-            self.refused = True
+        except OSError:  # out of memory or descriptors: this call goes inline
             return None
         self.count += 1
         return region
 
     def release(self, region: Region) -> None:
-        if self.refused:
+        if self.refused or self.closed:
             region.close()
             self.count -= 1
         else:
@@ -145,6 +158,8 @@ class RegionPool:
         self.free = []
 
     def close(self) -> None:
+        """Close the free regions now; those still in use close when released."""
+        self.closed = True
         for region in self.free:
             region.close()
         self.count -= len(self.free)

@@ -44,6 +44,7 @@ from smaug.bank.objects import Section
 from smaug.bank.region_access import (
     UNAVAILABLE_REASON,
     OpenRegion,
+    RegionFailed,
     RegionUnavailable,
     open_region,
 )
@@ -85,6 +86,14 @@ class _Recent:
 
 def _denied(message: str) -> RpcError:
     return RpcError(grpc.StatusCode.PERMISSION_DENIED, message)
+
+
+def _region_failed(error: RegionFailed) -> RpcError:
+    # Storing a chunk twice is harmless, so the whole call may be retried, inline or not.
+    return RpcError(
+        grpc.StatusCode.ABORTED,
+        f"{error}; retry the call (SMAUG_BANK_SHARED_MEMORY=0 keeps chunks in the messages)",
+    )
 
 
 class BankServicer(bank_pb2_grpc.BankServiceServicer):
@@ -155,6 +164,8 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
             )
         except ChunkCorrupt as error:
             await self._abort(context, RpcError(grpc.StatusCode.DATA_LOSS, str(error)))
+        except RegionFailed as error:
+            await self._abort(context, _region_failed(error))
         raise AssertionError("unreachable")
 
     @staticmethod
@@ -288,7 +299,15 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
             received = stored = stored_bytes = 0
             bank: Bank | None = None
             slots = asyncio.Semaphore(CALL_PARALLELISM)
-            tasks: set[asyncio.Task[int]] = set()
+            # Every task is kept to the end: its result counts, and a failure must reach the
+            # caller (a store that failed unseen would surface only as CHUNK_MISSING later).
+            tasks: list[asyncio.Task[int]] = []
+            failed: list[asyncio.Task[int]] = []
+
+            def note_failure(task: asyncio.Task[int]) -> None:
+                if not task.cancelled() and task.exception() is not None:
+                    failed.append(task)
+
             recent: _Recent | None = None
             absent: _Recent | None = None
             loop = asyncio.get_running_loop()
@@ -361,11 +380,11 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
                         continue
                     await slots.acquire()
                     task = asyncio.create_task(one(chunk.hash, data))
-                    task.add_done_callback(tasks.discard)
-                    tasks.add(task)
+                    tasks.append(task)
                     task.set_name(chunk.hash)
-                    for done in [t for t in tasks if t.done()]:
-                        done.result()
+                    task.add_done_callback(note_failure)
+                    if failed:
+                        failed[0].result()  # the first failure ends the call now
                 results = await asyncio.gather(*tasks)
                 if placed and bank is not None:
                     # As ReadChunks: a thread handoff per chunk costs more than it gains on a
@@ -402,7 +421,7 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
             raise failed_precondition(
                 f"the bank service cannot read the caller's shared region: {error}; send the "
                 "chunks inside the messages instead",
-                region.name,
+                "region",
                 UNAVAILABLE_REASON,
             ) from None
 
@@ -598,6 +617,8 @@ class BankServicer(bank_pb2_grpc.BankServiceServicer):
             await self._abort(context, RpcError(code, str(error)))
         except InvalidKey as error:
             await self._abort(context, invalid_argument(str(error), {"section": error.rule}))
+        except RegionFailed as error:
+            await self._abort(context, _region_failed(error))
         finally:
             if region is not None:
                 region.close()

@@ -87,7 +87,7 @@ from smaug.bank.allocator import keep_freed_buffers
 from smaug.bank.chunks import chunk_hash
 from smaug.bank.client import ChunkGroup, SectionClient, SectionLike, upload_batch
 from smaug.bank.errors import ObjectNotFound
-from smaug.bank.regions import RegionPool, shared_memory_possible
+from smaug.bank.regions import pool_for
 from smaug.bank.service import GRPC_MESSAGE_OPTIONS
 from smaug.bank.v1 import bank_pb2, bank_pb2_grpc
 from smaug.bank.wire import upload_chunks
@@ -96,7 +96,8 @@ from smaug.plugin.v1 import plugin_pb2
 from smaug.plugins.sdk import Hook, PluginError, PluginServer, Resource, ResourcePlugin
 
 RESOURCE_TYPE = "Smaug::BlockDevice"
-FORMAT = "smaug-blockdev/1"
+FORMAT = "smaug-blockdev/2"  # /2: chunk_list_digest instead of a whole-image digest
+READABLE_FORMATS = ("smaug-blockdev/1", FORMAT)
 MiB = 1024 * 1024
 CHUNK_SIZE = 1024 * 1024
 MIN_CHUNK = 64 * 1024
@@ -289,8 +290,11 @@ class ImageInfo:
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> ImageInfo:
-        if raw.get("format") != FORMAT:
-            raise PluginError(f"image format {raw.get('format')!r} is not {FORMAT}")
+        if raw.get("format") not in READABLE_FORMATS:
+            raise PluginError(
+                f"image format {raw.get('format')!r} is not one this plugin reads "
+                f"({', '.join(READABLE_FORMATS)}); restore it with a newer plugin"
+            )
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in raw.items() if k in known})
 
@@ -310,7 +314,7 @@ class _Writer:
         self.upload = upload_chunks(channel)  # takes messages encoded by hand (bank/wire.py)
         self.token = section.token
         # Chunk bytes through shared memory when the bank is on this host (bank/regions.py).
-        self.regions = RegionPool() if shared_memory_possible(section.address) else None
+        self.regions = pool_for(section.address)
         self.offered: set[str] = set()  # each hash goes to the bank once per protect
         self.pending: list[tuple[str, bytes | memoryview]] = []
         self.pending_bytes = 0
@@ -345,7 +349,12 @@ class _Writer:
         await self.slots.acquire()
         task = asyncio.create_task(self._send(batch))
         self.uploads.add(task)
-        task.add_done_callback(self.uploads.discard)
+        task.add_done_callback(self._forget_if_succeeded)
+
+    def _forget_if_succeeded(self, task: asyncio.Task[None]) -> None:
+        # A failed batch stays until flush() or drain() raises its error.
+        if not task.cancelled() and task.exception() is None:
+            self.uploads.discard(task)
 
     async def _send(self, batch: list[tuple[str, bytes | memoryview]]) -> None:
         try:
@@ -567,9 +576,9 @@ async def read_image_info(client: SectionClient) -> ImageInfo:
 async def _image_groups(
     client: SectionClient, info: ImageInfo
 ) -> AsyncIterator[tuple[int, ChunkGroup]]:
-    """(offset, [(hash, chunk), ...]) of the whole image in order, a group of consecutive chunks
-    per ReadChunks call. The chunks are not verified yet: the caller checks each against its
-    hash in a worker thread (``_ImageSink``)."""
+    """(offset, ChunkGroup) of the whole image in order, a group of consecutive chunks per
+    ReadChunks call. Chunks that came inside a message are not verified yet: the caller checks
+    them in a worker thread (``_ImageSink``); placed chunks the bank service checked."""
     offset = 0
     for index in range(info.segments):
         name = segment_name(index)
@@ -654,44 +663,52 @@ class _ImageSink:
         self.bytes = 0
 
     async def add(self, offset: int, group: ChunkGroup) -> None:
-        """Schedule the group's write; the group is released once written and hashed."""
+        """Schedule the group's write; the group is released once its threads are done."""
         try:
-            for future in [f for f in self.futures if f.done()]:
-                future.result()  # a failed group fails the restore now
+            self._raise_failure()  # a failed group fails the restore now
             await self.slots.acquire()
         except BaseException:
             group.release()
             raise
         loop = asyncio.get_running_loop()
-        jobs = [loop.run_in_executor(self.workers, self._write, offset, group)]
+        jobs = [self.workers.submit(self._write, offset, group)]
         if self.by_chunk_list:
             for digest, _ in group:  # in image order: add() is called in order
                 self.digest.update(bytes.fromhex(digest))
         else:
-            jobs.append(loop.run_in_executor(self.hasher, self._hash, group))
-        # return_exceptions: both threads are done with the chunks before the group goes back
-        work = asyncio.gather(*jobs, return_exceptions=True)
-        done = asyncio.ensure_future(work)
-        self.futures.add(done)
+            jobs.append(self.hasher.submit(self._hash, group))
+        # Settled when the threads themselves are done (not when a waiter gives up): only then
+        # may the group's region serve another call.
+        settled: asyncio.Future[BaseException | None] = loop.create_future()
+        self.futures.add(settled)
+        left = len(jobs)
 
-        def settled(future: asyncio.Future[Any]) -> None:
+        def one_done() -> None:
+            nonlocal left
+            left -= 1
+            if left:
+                return
             group.release()
             self.slots.release()
-            if not future.cancelled() and not any(
-                isinstance(result, BaseException) for result in future.result()
-            ):
-                self.futures.discard(future)
+            failures = [j.exception() for j in jobs if not j.cancelled() and j.exception()]
+            settled.set_result(failures[0] if failures else None)
 
-        done.add_done_callback(settled)
+        for job in jobs:
+            job.add_done_callback(lambda _: loop.call_soon_threadsafe(one_done))
         self.bytes += sum(len(data) for _, data in group)
+
+    def _raise_failure(self) -> None:
+        for future in [f for f in self.futures if f.done()]:
+            self.futures.discard(future)
+            failure = future.result()
+            if failure is not None:
+                raise failure
 
     async def finish(self) -> None:
         """Wait for every group; PluginError unless the image checks out."""
         while self.futures:
-            for results in await asyncio.gather(*list(self.futures)):
-                for result in results:
-                    if isinstance(result, BaseException):
-                        raise result
+            await asyncio.wait(self.futures, return_when=asyncio.FIRST_COMPLETED)
+            self._raise_failure()
         found = "blake3:" + self.digest.hexdigest()
         if found != self.expected:
             what = "chunk-list digest" if self.by_chunk_list else "digest"
@@ -701,11 +718,12 @@ class _ImageSink:
             )
 
     async def close(self) -> None:
-        """Wait for the threads (even if cancelled), so no write outlives the descriptors."""
-        pending = list(self.futures)
+        """Wait for the threads (even if cancelled), so no write outlives the descriptors and
+        no region goes back while a thread still reads it."""
+        pending = [f for f in self.futures if not f.done()]
         if pending:
             with contextlib.suppress(BaseException):
-                await asyncio.shield(asyncio.gather(*pending, return_exceptions=True))
+                await asyncio.shield(asyncio.wait(pending))
         await asyncio.to_thread(self._shutdown)
 
     def _shutdown(self) -> None:
@@ -727,7 +745,7 @@ class _ImageSink:
         return found
 
     def _write(self, offset: int, group: ChunkGroup) -> None:
-        check = self.by_chunk_list and not group.all_placed
+        check = self.by_chunk_list
         run: list[int] = []  # indices of consecutive chunks to write as one
         run_at = offset
         for index, (digest, data) in enumerate(group):
@@ -822,8 +840,8 @@ async def restore_device(
 ) -> ImageInfo:
     """Write the image of ``section`` to ``target``: a new (sparse) image file, an existing one
     when ``overwrite``, or an unused block device at least as big as the image. Checks every
-    chunk, the size and the whole-image digest, and fsyncs the target before returning; a file
-    target only appears once it checked out."""
+    chunk, the size and the image's digest (``ImageInfo.check_digest``), and fsyncs the target
+    before returning; a file target only appears once it checked out."""
     keep_freed_buffers()
     async with SectionClient(section, channel=channel) as client:
         info = await read_image_info(client)
@@ -871,7 +889,7 @@ async def restore_device(
 async def verify_image(
     section: SectionLike, progress: Progress | None = None, channel: grpc.aio.Channel | None = None
 ) -> ImageInfo:
-    """Re-read every chunk of every segment; check each, the size and the whole-image digest."""
+    """Re-read every chunk of every segment; check each, the size and the image's digest."""
     keep_freed_buffers()
     async with SectionClient(section, channel=channel) as client:
         info = await read_image_info(client)

@@ -3,6 +3,7 @@ the fall back to bytes inside the messages whenever the service cannot use a reg
 
 from __future__ import annotations
 
+import concurrent.futures
 import io
 import os
 import random
@@ -33,6 +34,7 @@ HASH = "ab" * 32
         ("[::1]:5000", True),
         ("ipv4:127.0.0.1:40000", True),
         ("ipv6:[::1]:40000", True),
+        ("ipv6:%5B::1%5D:47954", True),  # how grpc.aio spells an IPv6 loopback peer
         ("unix:/run/smaug/bank.sock", True),
         ("10.1.2.3:5000", False),
         ("ipv4:192.168.1.5:40000", False),
@@ -63,7 +65,7 @@ def test_the_service_opens_only_a_named_memfd_of_a_local_caller() -> None:
                 bank_pb2.SharedRegion(
                     pid=os.getpid(), fd=region.fd, name="smaug-region-" + "0" * 32, size=1
                 ),
-                "is not the region",
+                "is not a region this service may use",
             ),
             (
                 "ipv4:127.0.0.1:1",
@@ -76,12 +78,24 @@ def test_the_service_opens_only_a_named_memfd_of_a_local_caller() -> None:
         for peer, message, why in wrong:
             with pytest.raises(RegionUnavailable, match=why):
                 open_region(peer, message, writable=True)
+        # a pipe with no writer, named like the region: refused before any open (which would
+        # block a thread of the service for good)
+        reader, writer = os.pipe()
+        os.close(writer)
+        try:
+            fifo = bank_pb2.SharedRegion(pid=os.getpid(), fd=reader, name=region.name, size=1)
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                attempt = pool.submit(open_region, "unix:/x", fifo, writable=False)
+                with pytest.raises(RegionUnavailable, match="may use"):
+                    attempt.result(timeout=5)
+        finally:
+            os.close(reader)
         # a descriptor that is an ordinary file, named like a region: refused
         with open(os.devnull, "rb") as other:
             fake = bank_pb2.SharedRegion(
                 pid=os.getpid(), fd=other.fileno(), name=region.name, size=1
             )
-            with pytest.raises(RegionUnavailable, match="is not the region"):
+            with pytest.raises(RegionUnavailable, match="is not a region this service may use"):
                 open_region("unix:/x", fake, writable=False)
     finally:
         region.close()

@@ -27,7 +27,7 @@ import blake3
 import pytest
 
 from plugins.conftest import LocalBank, Runner, tree_size
-from smaug.bank.client import SectionClient
+from smaug.bank.client import ChunkGroup, SectionClient
 from smaug.mesh.errors import RpcError
 from smaug.plugin.v1 import plugin_pb2
 from smaug.plugins import blockdev
@@ -248,7 +248,7 @@ async def test_old_chunk_size_and_unaligned_tail_restore(
     info = await image_info(local_bank, checkpoint)
     assert info.chunk_size == 256 * 1024 and info.size == path.stat().st_size
     # As the image object of a checkpoint from before chunk-list digests read.
-    old = {**asdict(info), "digest": b3sum(path)}
+    old = {**asdict(info), "format": "smaug-blockdev/1", "digest": b3sum(path)}
     del old["chunk_list_digest"]
     async with SectionClient(local_bank.section(checkpoint, False)) as client:
         await client.put_object("image", json.dumps(old).encode())
@@ -675,3 +675,47 @@ async def test_mounted_device_is_refused(tmp_path: Path) -> None:
                     blockdev.check_target(source, 1, False)
                 return
     pytest.skip("no block device is mounted in this environment (/proc/self/mounts)")
+
+
+async def test_a_failed_write_fails_the_restore_at_once_and_releases_every_group() -> None:
+    """A group whose write fails stops the restore at the next group (not after the whole
+    image), and every group's region goes back only once its threads are done with it."""
+    info = blockdev.ImageInfo(
+        format=blockdev.FORMAT,
+        device="/dev/test",
+        kind="image file",
+        source_format="raw",
+        size=3 * MiB,
+        chunk_size=MiB,
+        segment_bytes=blockdev.SEGMENT_BYTES,
+        segments=1,
+        digest="",
+        chunk_list_digest="blake3:" + "0" * 64,
+    )
+    released: list[int] = []
+    handle = os.open(os.devnull, os.O_WRONLY)
+    sink = blockdev._ImageSink(None, info, handle)  # type: ignore[arg-type]
+    calls = 0
+
+    def failing_write(offset: int, group: Any) -> None:
+        nonlocal calls
+        calls += 1
+        time.sleep(0.05)  # still running when the caller moves on
+        raise OSError(28, "No space left on device")
+
+    sink._write = failing_write  # type: ignore[method-assign]
+    data = memoryview(bytes(MiB))
+
+    def group(index: int) -> ChunkGroup:
+        return ChunkGroup([(blake3.blake3(data).hexdigest(), data)], lambda: released.append(index))
+
+    try:
+        await sink.add(0, group(0))
+        assert released == []  # its thread still runs: the region stays out
+        await asyncio.sleep(0.2)
+        with pytest.raises(OSError, match="No space"):
+            await sink.add(MiB, group(1))
+        assert sorted(released) == [0, 1] and calls == 1
+    finally:
+        await sink.close()
+        os.close(handle)
