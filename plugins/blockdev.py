@@ -323,7 +323,6 @@ class _Writer:
         self.uploads: set[asyncio.Task[None]] = set()
         self.new_chunks = 0
         self.new_bytes = 0
-        self.peak_pending = 0
         # The image's chunk-list digest: BLAKE3 of its chunk hashes in order (ImageInfo).
         self.chunk_list = blake3.blake3()
 
@@ -336,7 +335,6 @@ class _Writer:
         self.pending.append((digest, data))
         if counts:
             self.pending_bytes += len(data)
-            self.peak_pending = max(self.peak_pending, self.pending_bytes)
         if self.pending_bytes >= BATCH_BYTES or len(self.pending) >= BATCH_REFS:
             await self.flush()
 
@@ -660,7 +658,6 @@ class _ImageSink:
         self.futures: set[asyncio.Future[Any]] = set()
         self.local = threading.local()
         self.zero_hashes: dict[int, str] = {}
-        self.bytes = 0
 
     async def add(self, offset: int, group: ChunkGroup) -> None:
         """Schedule the group's write; the group is released once its threads are done."""
@@ -695,7 +692,6 @@ class _ImageSink:
 
         for job in jobs:
             job.add_done_callback(lambda _: loop.call_soon_threadsafe(one_done))
-        self.bytes += sum(len(data) for _, data in group)
 
     def _raise_failure(self) -> None:
         for future in [f for f in self.futures if f.done()]:

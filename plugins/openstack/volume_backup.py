@@ -40,15 +40,15 @@ import grpc
 from smaug.bank.client import SectionClient
 from smaug.plugins.openstack.patience import call_patiently, create_once, patient, wait_for_data
 from smaug.plugins.openstack.volumes import (
+    CHECKPOINT_KEY,
     VOLUME_RECORD_SCHEMA,
     VolumePlugin,
-    not_in_cinder,
     volume_record,
 )
 from smaug.plugins.sdk import Hook, PluginError, PluginServer
 
-# Cinder backup metadata keys (Cinder keeps them with the backup, beyond the bank's life).
-CHECKPOINT_KEY = "smaug_checkpoint"
+# Cinder backup metadata keys (Cinder keeps them with the backup, beyond the bank's life),
+# besides volumes.CHECKPOINT_KEY.
 VOLUME_KEY = "smaug_volume"
 PARENT_KEY = "smaug_parent"
 RELEASED_KEY = "smaug_released"
@@ -207,7 +207,7 @@ class VolumeBackup(VolumePlugin):
             async with SectionClient(hook.bank_section) as bank:
                 await bank.put_object("metadata", json.dumps(saved).encode())
         except BaseException:
-            await self._remove_backup(connection, backup.id)
+            await self.remove_quietly("backup", connection.block_storage.delete_backup, backup.id)
             raise
         parent_id = saved["parent_backup_id"]
         on_top = f" on top of backup {parent_id}" if parent_id else ""
@@ -264,20 +264,13 @@ class VolumeBackup(VolumePlugin):
         return []
 
     async def _made_before(self, hook: Hook, connection: Any, volume_id: str) -> Any:
-        """A backup of the volume this checkpoint already made and that did not fail."""
-        backups = await call_patiently(
-            f"listing the backups of volume {volume_id}",
+        return await self.made_for(
+            hook,
+            "backup",
             lambda: list(connection.block_storage.backups(details=True, volume_id=volume_id)),
+            volume_id,
+            BACKUP_FAILED,
         )
-        for backup in backups:
-            metadata = backup.metadata or {}
-            if (
-                metadata.get(CHECKPOINT_KEY) == hook.checkpoint.id
-                and backup.volume_id == volume_id
-                and backup.status not in BACKUP_FAILED
-            ):
-                return backup
-        return None
 
     async def _backup_or_none(self, connection: Any, backup_id: str) -> Any:
         try:
@@ -347,37 +340,19 @@ class VolumeBackup(VolumePlugin):
                 reason=self._fault(connection),
             )
         except BaseException:
-            await self._remove_backup(connection, backup.id)
+            await self.remove_quietly("backup", connection.block_storage.delete_backup, backup.id)
             raise
-
-    async def _remove_backup(self, connection: Any, backup_id: str) -> None:
-        """Best effort: a failed or unrecorded backup must not linger and use quota."""
-        try:
-            await call_patiently(
-                f"deleting backup {backup_id}", connection.block_storage.delete_backup, backup_id
-            )
-        except PluginError:
-            pass
 
     protect_complete = VolumePlugin.carry_reason
 
     # -- restore ---------------------------------------------------------------------------------
-    async def _backup_of(self, connection: Any, saved: dict[str, Any]) -> Any:
-        backup_id = saved["backup_id"]
-        try:
-            return await call_patiently(
-                f"reading backup {backup_id}", connection.block_storage.get_backup, backup_id
-            )
-        except PluginError as error:
-            raise not_in_cinder(
-                f"backup {backup_id} of volume {saved['volume_id']}", error
-            ) from None
-
     async def restore_main(self, hook: Hook) -> None:
         connection = self.connection(hook.context)
         saved = await self.saved(hook)
         record = saved["volume"]
-        backup = await self._backup_of(connection, saved)
+        backup = await self.recorded(
+            "backup", connection.block_storage.get_backup, saved["backup_id"], saved["volume_id"]
+        )
         if backup.status != "available":  # another restore of it under way, say
             backup = await wait_for_data(
                 f"backup {backup.id}",
@@ -417,7 +392,9 @@ class VolumeBackup(VolumePlugin):
     async def verify_main(self, hook: Hook) -> None:
         connection = self.connection(hook.context)
         saved = await self.saved(hook)
-        backup = await self._backup_of(connection, saved)
+        backup = await self.recorded(
+            "backup", connection.block_storage.get_backup, saved["backup_id"], saved["volume_id"]
+        )
         if backup.volume_id != saved["volume_id"]:
             raise PluginError(
                 f"backup {backup.id} is of volume {backup.volume_id}, not of volume "

@@ -31,14 +31,13 @@ import grpc
 from smaug.bank.client import SectionClient
 from smaug.plugins.openstack.patience import call_patiently, create_once, patient, wait_for_data
 from smaug.plugins.openstack.volumes import (
+    CHECKPOINT_KEY,
     VOLUME_RECORD_SCHEMA,
     VolumePlugin,
-    not_in_cinder,
     volume_record,
 )
 from smaug.plugins.sdk import Hook, PluginError, PluginServer
 
-CHECKPOINT_KEY = "smaug_checkpoint"
 SNAPSHOT_FAILED = ("error", "error_deleting", "deleting", "deleted")
 
 
@@ -155,58 +154,36 @@ class VolumeSnapshot(VolumePlugin):
             async with SectionClient(hook.bank_section) as bank:
                 await bank.put_object("metadata", json.dumps(saved).encode())
         except BaseException:
-            await self._remove_snapshot(connection, snapshot.id)
+            await self.remove_quietly(
+                "snapshot", connection.block_storage.delete_snapshot, snapshot.id
+            )
             raise
         hook.state["reason"] = f"Cinder snapshot {snapshot.id}" + (
             ", made by an earlier run of this protection" if adopted else ""
         )
 
     async def _made_before(self, hook: Hook, connection: Any, volume_id: str) -> Any:
-        """A snapshot of the volume this checkpoint already made and that did not fail."""
-        snapshots = await call_patiently(
-            f"listing the snapshots of volume {volume_id}",
+        return await self.made_for(
+            hook,
+            "snapshot",
             lambda: list(connection.block_storage.snapshots(details=True, volume_id=volume_id)),
+            volume_id,
+            SNAPSHOT_FAILED,
         )
-        for snapshot in snapshots:
-            if (
-                (snapshot.metadata or {}).get(CHECKPOINT_KEY) == hook.checkpoint.id
-                and snapshot.volume_id == volume_id
-                and snapshot.status not in SNAPSHOT_FAILED
-            ):
-                return snapshot
-        return None
-
-    async def _remove_snapshot(self, connection: Any, snapshot_id: str) -> None:
-        try:
-            await call_patiently(
-                f"deleting snapshot {snapshot_id}",
-                connection.block_storage.delete_snapshot,
-                snapshot_id,
-            )
-        except PluginError:
-            pass
 
     protect_complete = VolumePlugin.carry_reason
 
     # -- restore ---------------------------------------------------------------------------------
-    async def _snapshot_of(self, connection: Any, saved: dict[str, Any]) -> Any:
-        snapshot_id = saved["snapshot_id"]
-        try:
-            return await call_patiently(
-                f"reading snapshot {snapshot_id}",
-                connection.block_storage.get_snapshot,
-                snapshot_id,
-            )
-        except PluginError as error:
-            raise not_in_cinder(
-                f"snapshot {snapshot_id} of volume {saved['volume_id']}", error
-            ) from None
-
     async def restore_main(self, hook: Hook) -> None:
         connection = self.connection(hook.context)
         saved = await self.saved(hook)
         record = saved["volume"]
-        snapshot = await self._snapshot_of(connection, saved)
+        snapshot = await self.recorded(
+            "snapshot",
+            connection.block_storage.get_snapshot,
+            saved["snapshot_id"],
+            saved["volume_id"],
+        )
         if snapshot.status != "available":
             snapshot = await wait_for_data(
                 f"snapshot {snapshot.id}",
@@ -241,7 +218,12 @@ class VolumeSnapshot(VolumePlugin):
     async def verify_main(self, hook: Hook) -> None:
         connection = self.connection(hook.context)
         saved = await self.saved(hook)
-        snapshot = await self._snapshot_of(connection, saved)
+        snapshot = await self.recorded(
+            "snapshot",
+            connection.block_storage.get_snapshot,
+            saved["snapshot_id"],
+            saved["volume_id"],
+        )
         if snapshot.volume_id != saved["volume_id"]:
             raise PluginError(
                 f"snapshot {snapshot.id} is of volume {snapshot.volume_id}, not of volume "

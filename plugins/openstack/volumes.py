@@ -22,6 +22,9 @@ from smaug.plugins.openstack.patience import call_patiently, create_once, patien
 from smaug.plugins.openstack.waiting import wait_for_delete, wait_for_status
 from smaug.plugins.sdk import Hook, PluginError, Resource
 
+#: Metadata key of a Cinder backup or snapshot naming the checkpoint it was made for.
+CHECKPOINT_KEY = "smaug_checkpoint"
+
 VOLUME = "OS::Cinder::Volume"
 SERVER = "OS::Nova::Server"
 PROJECT = "OS::Keystone::Project"
@@ -290,6 +293,45 @@ class VolumePlugin(OpenStackPlugin):
             timeout=self.settings.status_timeout_seconds,
             poll=self.settings.poll_seconds,
         )
+
+    async def made_for(
+        self,
+        hook: Hook,
+        what: str,
+        listing: Callable[[], list[Any]],
+        volume_id: str,
+        failed: tuple[str, ...],
+    ) -> Any:
+        """The backup or snapshot (``what``) of the volume that this checkpoint already made
+        and that did not fail: a protect run again after a crash reuses it."""
+        found = await call_patiently(f"listing the {what}s of volume {volume_id}", listing)
+        for item in found:
+            if (
+                (item.metadata or {}).get(CHECKPOINT_KEY) == hook.checkpoint.id
+                and item.volume_id == volume_id
+                and item.status not in failed
+            ):
+                return item
+        return None
+
+    async def remove_quietly(
+        self, what: str, delete: Callable[[str], Any], resource_id: str
+    ) -> None:
+        """Best effort: a failed or unrecorded backup or snapshot must not linger and use
+        quota."""
+        try:
+            await call_patiently(f"deleting {what} {resource_id}", delete, resource_id)
+        except PluginError:
+            pass
+
+    async def recorded(
+        self, what: str, get: Callable[[str], Any], resource_id: str, volume_id: str
+    ) -> Any:
+        """The backup or snapshot a checkpoint recorded, or an error saying Cinder lost it."""
+        try:
+            return await call_patiently(f"reading {what} {resource_id}", get, resource_id)
+        except PluginError as error:
+            raise not_in_cinder(f"{what} {resource_id} of volume {volume_id}", error) from None
 
     async def saved(self, hook: Hook) -> dict[str, Any]:
         """The checkpoint's ``metadata`` object of this volume."""
