@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 import yaml
 
-from support.mesh import Mesh, free_port, smaug_up, tool
+from support.mesh import Mesh, smaug_up, tool
+from support.ports import free_port
 from support.sample_mesh import MIRROR, PROVIDER, write_config
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

@@ -36,7 +36,8 @@ from smaug.v1 import (
     triggers_pb2,
     triggers_pb2_grpc,
 )
-from support.mesh import free_port, serve, smaug_up
+from support.mesh import serve, smaug_up
+from support.ports import free_port
 from support.postgres import PostgresServer, postgres_server  # noqa: F401
 
 SAMPLE = str(Path(__file__).resolve().parents[1] / "support" / "sample_plugin.py")

@@ -4,9 +4,7 @@ nothing is left behind."""
 from __future__ import annotations
 
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,24 +16,9 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from support.ports import free_port
+
 VENV_BIN = Path(sys.executable).parent
-
-
-# Below Linux's ephemeral range (32768-60999): a port picked now and bound a moment later by a
-# child process must not be taken meanwhile by an outgoing connection or a bind to port 0.
-_PICK_FROM, _PICK_TO = 20000, 32767
-
-
-def free_port() -> int:
-    for _ in range(200):
-        port = random.randrange(_PICK_FROM, _PICK_TO)
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port between {_PICK_FROM} and {_PICK_TO}")
 
 
 def tool(name: str) -> str:

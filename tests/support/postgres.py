@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from support.mesh import free_port
+from support.ports import free_port
 
 
 def _pg_bin() -> Path | None:

@@ -27,7 +27,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -37,32 +36,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
-def _free_ports(count: int) -> list[int]:
-    """Ports free now whose +10000 gRPC twin is free too (weed binds both)."""
-    ports: list[int] = []
-    holders: list[socket.socket] = []
-    try:
-        while len(ports) < count:
-            held = socket.socket()
-            held.bind(("127.0.0.1", 0))
-            port = held.getsockname()[1]
-            if port + 10000 > 65535:
-                held.close()
-                continue
-            twin = socket.socket()
-            try:
-                twin.bind(("127.0.0.1", port + 10000))
-            except OSError:
-                held.close()
-                twin.close()
-                continue
-            holders += [held, twin]
-            ports.append(port)
-    finally:
-        for holder in holders:
-            holder.close()
-    return ports
+from support.ports import free_port
 
 
 def weed_binary() -> str:
@@ -124,7 +98,7 @@ class SeaweedS3:
         cls, root: Path, timeout: float = 30.0, identities: tuple[S3Identity, ...] = ()
     ) -> SeaweedS3:
         names = ["master", "volume", "filer", "s3", "admin"]
-        ports = dict(zip(names, _free_ports(len(names)), strict=True))
+        ports = dict(zip(names, [free_port(twin_offset=10000) for _ in names], strict=True))
         (root / "data").mkdir(parents=True, exist_ok=True)
         (root / "logs").mkdir(parents=True, exist_ok=True)
         command = [
