@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import grpc
@@ -28,10 +29,14 @@ from smaug.protection.accounts import (
 )
 from smaug.protection.providers import Provider
 from smaug.store.accounts import Account, to_proto, uri
+from smaug.store.mutex import LockBusy
 from smaug.v1 import bank_accounts_pb2, bank_accounts_pb2_grpc
 
 # How many of a project's checkpoints a refusal counts before saying "at least".
 COUNT_LIMIT = 1000
+# The store lock every replica takes to change accounts, and how long a change waits for it.
+ACCOUNTS_LOCK = "bank-accounts"
+ACCOUNTS_LOCK_WAIT_SECONDS = 30.0
 
 
 def _admin(identity: Identity, what: str) -> None:
@@ -197,6 +202,20 @@ class BankAccountServicer(bank_accounts_pb2_grpc.BankAccountServiceServicer):
                 kind="BANK_ACCOUNT_IN_USE",
             )
 
+    @asynccontextmanager
+    async def _exclusive(self) -> AsyncIterator[None]:
+        """Account changes of every replica in turn: their checks read other accounts and the
+        banks' contents, so two changes interleaving could both pass them."""
+        try:
+            async with self._records.exclusive(ACCOUNTS_LOCK, ACCOUNTS_LOCK_WAIT_SECONDS):
+                yield
+        except LockBusy:
+            raise RpcError(
+                grpc.StatusCode.ABORTED,
+                "another protection service has been changing bank accounts for "
+                f"{ACCOUNTS_LOCK_WAIT_SECONDS:g} s; try again when it is done",
+            ) from None
+
     # -- RPCs ----------------------------------------------------------------------------------
     async def GetBankAccount(
         self, request: bank_accounts_pb2.GetBankAccountRequest, context: Any
@@ -215,7 +234,7 @@ class BankAccountServicer(bank_accounts_pb2_grpc.BankAccountServiceServicer):
         _admin(identity, "SetBankAccount")
         wanted = request.bank_account
         provider = self._accounts.registry.get(wanted.provider_id, "bank_account.provider_id")
-        async with self._changing:
+        async with self._changing, self._exclusive():
             current = await self._records.account(provider.id, wanted.project_id)
             account = self._wanted(provider, wanted, current)
             await self._refuse_overlaps(provider, account)
@@ -241,7 +260,7 @@ class BankAccountServicer(bank_accounts_pb2_grpc.BankAccountServiceServicer):
             if await self._records.delete_account(request.provider_id, request.project_id):
                 return bank_accounts_pb2.DeleteBankAccountResponse()
         provider = self._accounts.registry.get(request.provider_id)
-        async with self._changing:
+        async with self._changing, self._exclusive():
             current = await self._records.account(provider.id, request.project_id)
             if current is None:
                 raise not_found(

@@ -9,7 +9,9 @@ over smaug.store.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol, TypeVar
 
 from google.protobuf import json_format
@@ -19,6 +21,7 @@ from smaug.store import accounts as store_accounts
 from smaug.store import records as store
 from smaug.store.accounts import Account
 from smaug.store.db import Store
+from smaug.store.mutex import LockBusy, StoreMutex
 from smaug.v1 import (
     checkpoints_pb2,
     common_pb2,
@@ -79,6 +82,27 @@ class Records(Protocol):
     async def put_account(self, account: Account) -> Account: ...
 
     async def delete_account(self, provider_id: str, project_id: str) -> bool: ...
+
+    def exclusive(self, name: str, wait_seconds: float) -> AbstractAsyncContextManager[None]:
+        """Hold the store-wide lock ``name`` (shared by every replica); LockBusy when it is not
+        free within ``wait_seconds``."""
+        ...
+
+
+async def _attempt(mutex: StoreMutex) -> bool:
+    """One try at ``mutex`` in a worker thread; a caller cancelled meanwhile lets go of what
+    the thread took."""
+    attempt = asyncio.ensure_future(asyncio.to_thread(mutex.try_acquire))
+    try:
+        return await asyncio.shield(attempt)
+    except asyncio.CancelledError:
+
+        def let_go(done: asyncio.Future[bool]) -> None:
+            if not done.cancelled() and done.exception() is None and done.result():
+                mutex.release()
+
+        attempt.add_done_callback(let_go)
+        raise
 
 
 class StoreRecords:
@@ -243,3 +267,19 @@ class StoreRecords:
         return await self._write(
             lambda s: store_accounts.delete_account(s, provider_id, project_id)
         )
+
+    @asynccontextmanager
+    async def exclusive(self, name: str, wait_seconds: float) -> AsyncIterator[None]:
+        mutex = StoreMutex(self._db, name)
+        deadline = time.monotonic() + wait_seconds
+        pause = 0.02
+        while not await _attempt(mutex):
+            if time.monotonic() >= deadline:
+                raise LockBusy(f"store lock {name} was not free within {wait_seconds:g} s")
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.5)
+        try:
+            yield
+        finally:
+            # Shielded: a cancelled caller must still let go, or the lock outlives its work.
+            await asyncio.shield(asyncio.to_thread(mutex.release))

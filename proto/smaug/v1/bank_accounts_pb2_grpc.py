@@ -86,7 +86,9 @@ class BankAccountServiceServicer:
         unknown provider; FAILED_PRECONDITION when the bank cannot be opened with the given
         location and credentials (the message says what the storage answered), or when the
         location changes while the project still has checkpoints where it keeps them now (delete
-        them first). Changing only the credentials is always allowed.
+        them first). Changing only the credentials is always allowed. Account changes are made one
+        at a time across every protection service; ABORTED when another one's change held them
+        up for 30 seconds (try again).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -96,7 +98,8 @@ class BankAccountServiceServicer:
         """DeleteBankAccount removes a project's account, so it uses the shared bank again (or, on a
         provider requiring accounts, cannot protect). FAILED_PRECONDITION while the account still
         holds checkpoints of the project; NOT_FOUND when there is no account. Data is never deleted.
-        An account on a provider no longer configured is removed without checks.
+        An account on a provider no longer configured is removed without checks. ABORTED as for
+        SetBankAccount.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

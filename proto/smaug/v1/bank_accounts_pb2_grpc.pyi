@@ -62,13 +62,16 @@ class BankAccountServiceStub:
     unknown provider; FAILED_PRECONDITION when the bank cannot be opened with the given
     location and credentials (the message says what the storage answered), or when the
     location changes while the project still has checkpoints where it keeps them now (delete
-    them first). Changing only the credentials is always allowed.
+    them first). Changing only the credentials is always allowed. Account changes are made one
+    at a time across every protection service; ABORTED when another one's change held them
+    up for 30 seconds (try again).
     """
     DeleteBankAccount: _grpc.UnaryUnaryMultiCallable[_bank_accounts_pb2.DeleteBankAccountRequest, _bank_accounts_pb2.DeleteBankAccountResponse]
     """DeleteBankAccount removes a project's account, so it uses the shared bank again (or, on a
     provider requiring accounts, cannot protect). FAILED_PRECONDITION while the account still
     holds checkpoints of the project; NOT_FOUND when there is no account. Data is never deleted.
-    An account on a provider no longer configured is removed without checks.
+    An account on a provider no longer configured is removed without checks. ABORTED as for
+    SetBankAccount.
     """
 
 @_typing.type_check_only
@@ -92,13 +95,16 @@ class BankAccountServiceAsyncStub(BankAccountServiceStub):
     unknown provider; FAILED_PRECONDITION when the bank cannot be opened with the given
     location and credentials (the message says what the storage answered), or when the
     location changes while the project still has checkpoints where it keeps them now (delete
-    them first). Changing only the credentials is always allowed.
+    them first). Changing only the credentials is always allowed. Account changes are made one
+    at a time across every protection service; ABORTED when another one's change held them
+    up for 30 seconds (try again).
     """
     DeleteBankAccount: _aio.UnaryUnaryMultiCallable[_bank_accounts_pb2.DeleteBankAccountRequest, _bank_accounts_pb2.DeleteBankAccountResponse]  # type: ignore[assignment]
     """DeleteBankAccount removes a project's account, so it uses the shared bank again (or, on a
     provider requiring accounts, cannot protect). FAILED_PRECONDITION while the account still
     holds checkpoints of the project; NOT_FOUND when there is no account. Data is never deleted.
-    An account on a provider no longer configured is removed without checks.
+    An account on a provider no longer configured is removed without checks. ABORTED as for
+    SetBankAccount.
     """
 
 class BankAccountServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -137,7 +143,9 @@ class BankAccountServiceServicer(metaclass=_abc_1.ABCMeta):
         unknown provider; FAILED_PRECONDITION when the bank cannot be opened with the given
         location and credentials (the message says what the storage answered), or when the
         location changes while the project still has checkpoints where it keeps them now (delete
-        them first). Changing only the credentials is always allowed.
+        them first). Changing only the credentials is always allowed. Account changes are made one
+        at a time across every protection service; ABORTED when another one's change held them
+        up for 30 seconds (try again).
         """
 
     @_abc_1.abstractmethod
@@ -149,7 +157,8 @@ class BankAccountServiceServicer(metaclass=_abc_1.ABCMeta):
         """DeleteBankAccount removes a project's account, so it uses the shared bank again (or, on a
         provider requiring accounts, cannot protect). FAILED_PRECONDITION while the account still
         holds checkpoints of the project; NOT_FOUND when there is no account. Data is never deleted.
-        An account on a provider no longer configured is removed without checks.
+        An account on a provider no longer configured is removed without checks. ABORTED as for
+        SetBankAccount.
         """
 
 def add_BankAccountServiceServicer_to_server(servicer: BankAccountServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -58,12 +58,15 @@ type BankAccountServiceClient interface {
 	// unknown provider; FAILED_PRECONDITION when the bank cannot be opened with the given
 	// location and credentials (the message says what the storage answered), or when the
 	// location changes while the project still has checkpoints where it keeps them now (delete
-	// them first). Changing only the credentials is always allowed.
+	// them first). Changing only the credentials is always allowed. Account changes are made one
+	// at a time across every protection service; ABORTED when another one's change held them
+	// up for 30 seconds (try again).
 	SetBankAccount(ctx context.Context, in *SetBankAccountRequest, opts ...grpc.CallOption) (*SetBankAccountResponse, error)
 	// DeleteBankAccount removes a project's account, so it uses the shared bank again (or, on a
 	// provider requiring accounts, cannot protect). FAILED_PRECONDITION while the account still
 	// holds checkpoints of the project; NOT_FOUND when there is no account. Data is never deleted.
-	// An account on a provider no longer configured is removed without checks.
+	// An account on a provider no longer configured is removed without checks. ABORTED as for
+	// SetBankAccount.
 	DeleteBankAccount(ctx context.Context, in *DeleteBankAccountRequest, opts ...grpc.CallOption) (*DeleteBankAccountResponse, error)
 }
 
@@ -134,12 +137,15 @@ type BankAccountServiceServer interface {
 	// unknown provider; FAILED_PRECONDITION when the bank cannot be opened with the given
 	// location and credentials (the message says what the storage answered), or when the
 	// location changes while the project still has checkpoints where it keeps them now (delete
-	// them first). Changing only the credentials is always allowed.
+	// them first). Changing only the credentials is always allowed. Account changes are made one
+	// at a time across every protection service; ABORTED when another one's change held them
+	// up for 30 seconds (try again).
 	SetBankAccount(context.Context, *SetBankAccountRequest) (*SetBankAccountResponse, error)
 	// DeleteBankAccount removes a project's account, so it uses the shared bank again (or, on a
 	// provider requiring accounts, cannot protect). FAILED_PRECONDITION while the account still
 	// holds checkpoints of the project; NOT_FOUND when there is no account. Data is never deleted.
-	// An account on a provider no longer configured is removed without checks.
+	// An account on a provider no longer configured is removed without checks. ABORTED as for
+	// SetBankAccount.
 	DeleteBankAccount(context.Context, *DeleteBankAccountRequest) (*DeleteBankAccountResponse, error)
 	mustEmbedUnimplementedBankAccountServiceServer()
 }

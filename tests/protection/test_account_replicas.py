@@ -1,0 +1,114 @@
+"""Two protection services sharing one store change bank accounts one at a time: two projects
+asking at the same instant, through different replicas, for overlapping directories never both
+get them."""
+
+from __future__ import annotations
+
+import itertools
+import signal
+import subprocess
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import grpc
+import pytest
+
+from smaug.v1 import bank_accounts_pb2, bank_accounts_pb2_grpc
+from support.mesh import Mesh, mesh_env, serve, wait_gone
+from support.ports import free_port
+from support.sample_mesh import PROVIDER, Api, write_config
+
+ROUNDS = 6
+
+
+@pytest.fixture
+def replicas(tmp_path: Path) -> Iterator[list[Api]]:
+    """Two api + protection pairs over one SQLite store and one configuration."""
+    config = write_config(tmp_path)
+    first = {**mesh_env(tmp_path / "data"), "SMAUG_CONFIG": str(config)}
+    protection = f"127.0.0.1:{free_port()}"
+    second = {
+        **first,
+        "SMAUG_API__LISTEN": f"127.0.0.1:{free_port()}",
+        "SMAUG_API__PROTECTION_ADDRESS": protection,
+        "SMAUG_PROTECTION__LISTEN": protection,
+    }
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    running: list[subprocess.Popen[bytes]] = []
+    apis: list[Api] = []
+    try:
+        for number, env in enumerate((first, second), start=1):
+            running.append(serve("protection", env, logs / f"protection-{number}.log"))
+            running.append(serve("api", env, logs / f"api-{number}.log"))
+            apis.append(Api(Mesh(running[-1], env, tmp_path / "data", [])))  # type: ignore[arg-type]
+        yield apis
+    finally:
+        for api in apis:
+            api.channel.close()
+        for child in running:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in running:
+            child.wait(30)
+    assert wait_gone(str(tmp_path / "data"), 20) == []
+
+
+def set_account(api: Api, project: str, path: Path) -> grpc.StatusCode:
+    try:
+        api.call(
+            bank_accounts_pb2_grpc.BankAccountServiceStub(api.channel).SetBankAccount,
+            bank_accounts_pb2.SetBankAccountRequest(
+                bank_account=bank_accounts_pb2.BankAccount(
+                    provider_id=PROVIDER,
+                    project_id=project,
+                    filesystem=bank_accounts_pb2.FilesystemBankAccount(path=str(path)),
+                )
+            ),
+        )
+    except grpc.RpcError as error:
+        return error.code()
+    return grpc.StatusCode.OK
+
+
+def at_once(asks: list[tuple[Api, str, Path]]) -> list[grpc.StatusCode]:
+    """SetBankAccount calls started at the same instant, one thread each."""
+    start = threading.Barrier(len(asks))
+
+    def ask(api: Api, project: str, path: Path) -> grpc.StatusCode:
+        start.wait()
+        return set_account(api, project, path)
+
+    with ThreadPoolExecutor(len(asks)) as pool:
+        return list(pool.map(lambda one: ask(*one), asks))
+
+
+def test_overlapping_accounts_asked_through_two_replicas_at_once(
+    replicas: list[Api], tmp_path: Path
+) -> None:
+    roots = tmp_path / "accounts"  # the sample provider's default account root
+    for round_number in range(ROUNDS):
+        outer = roots / f"round-{round_number}"
+        asks = [
+            (replicas[0], f"outer-{round_number}", outer),
+            (replicas[1], f"inner-{round_number}", outer / "inner"),
+        ]
+        if round_number % 2:
+            asks.reverse()  # each replica goes first now and then
+        answers = at_once(asks)
+        assert sorted(code.name for code in answers) == ["INVALID_ARGUMENT", "OK"], answers
+
+    listed = (
+        replicas[1]
+        .call(
+            bank_accounts_pb2_grpc.BankAccountServiceStub(replicas[1].channel).ListBankAccounts,
+            bank_accounts_pb2.ListBankAccountsRequest(provider_id=PROVIDER, page_size=100),
+        )
+        .bank_accounts
+    )
+    assert len(listed) == ROUNDS  # one account of each pair, the one that was answered OK
+    paths = sorted(Path(account.filesystem.path) for account in listed)
+    for one, other in itertools.pairwise(paths):
+        assert not other.is_relative_to(one), f"{other} lies inside {one}"
