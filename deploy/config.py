@@ -65,6 +65,9 @@ class ProviderConfig:
         return self.accounts == "required"
 
 
+NOTIFICATION_EXCHANGES = ("openstack", "nova", "neutron", "glance")
+
+
 @dataclass(frozen=True)
 class ApiConfig:
     listen: str
@@ -77,6 +80,20 @@ class SchedulerConfig:
     listen: str
     api_address: str
     database_url: str
+    # OpenStack notifications (event triggers): the RabbitMQ the services notify on, as an
+    # amqp:// or oslo.messaging rabbit:// URL; empty means no listening.
+    notification_url: str = ""
+    # Exchanges to listen on: each service's control_exchange (Cinder uses oslo.messaging's
+    # default "openstack"; Nova, Neutron and Glance their own names).
+    notification_exchanges: tuple[str, ...] = NOTIFICATION_EXCHANGES
+    # Notification topics ([oslo_messaging_notifications] topics); the routing key is
+    # "<topic>.info".
+    notification_topics: tuple[str, ...] = ("notifications",)
+    # The queue all replicas share (durable; one replica gets each message).
+    notification_queue: str = "smaug-scheduler.notifications"
+    # Whether the exchanges are declared durable: must match the services'
+    # [oslo_messaging_rabbit] amqp_durable_queues (default false).
+    notification_durable_exchanges: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,6 +156,11 @@ def _defaults() -> dict[str, Any]:
             "listen": "127.0.0.1:8791",
             "api_address": "127.0.0.1:8790",
             "database_url": "sqlite:///{data_dir}/smaug.db",
+            "notification_url": "",
+            "notification_exchanges": list(NOTIFICATION_EXCHANGES),
+            "notification_topics": ["notifications"],
+            "notification_queue": "smaug-scheduler.notifications",
+            "notification_durable_exchanges": False,
         },
         "protection": {
             "listen": "127.0.0.1:8792",
@@ -222,6 +244,32 @@ def _number(raw: dict[str, Any], path: str, key: str, minimum: float) -> float:
     if number < minimum:
         raise ConfigError(f"{path}.{key} must be at least {minimum}, got {number}")
     return number
+
+
+def _names(raw: dict[str, Any], path: str, key: str) -> tuple[str, ...]:
+    """A non-empty list of names, from YAML or from an environment override ("a,b")."""
+    value = raw.get(key)
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{path}.{key} must be a list of names, got {value!r}")
+    names = tuple(v.strip() for v in value if v.strip())
+    if not names:
+        raise ConfigError(f"{path}.{key} must name at least one, got {value!r}")
+    return names
+
+
+def _flag(raw: dict[str, Any], path: str, key: str) -> bool:
+    """A boolean, from YAML or from an environment override ("true", "0"...)."""
+    value = raw.get(key)
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{path}.{key} must be true or false, got {value!r}")
 
 
 def _expand(value: Any, data_dir: Path) -> Any:
@@ -368,6 +416,13 @@ def _load(path: str | None, environ: dict[str, str]) -> Config:
             listen=_require_str(scheduler, "scheduler", "listen"),
             api_address=_require_str(scheduler, "scheduler", "api_address"),
             database_url=_require_str(scheduler, "scheduler", "database_url"),
+            notification_url=str(scheduler.get("notification_url") or "").strip(),
+            notification_exchanges=_names(scheduler, "scheduler", "notification_exchanges"),
+            notification_topics=_names(scheduler, "scheduler", "notification_topics"),
+            notification_queue=_require_str(scheduler, "scheduler", "notification_queue"),
+            notification_durable_exchanges=_flag(
+                scheduler, "scheduler", "notification_durable_exchanges"
+            ),
         ),
         protection=ProtectionConfig(
             listen=_require_str(protection, "protection", "listen"),

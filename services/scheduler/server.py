@@ -22,7 +22,7 @@ def build(config: Config) -> MeshServer:
 
 
 async def run(config: Config, settings: SchedulerSettings | None = None) -> None:
-    settings = settings or SchedulerSettings.from_env()
+    settings = settings or SchedulerSettings.from_env(config=config.scheduler)
     server = build(config)
     port = await server.start()
     store = Store(config.scheduler.database_url)

@@ -1,11 +1,14 @@
-"""Scheduler settings, read from the environment (until deploy.config carries them)."""
+"""Scheduler settings: tunables read from the environment, notification listening from the
+configuration file (smaug.deploy.config)."""
 
 from __future__ import annotations
 
 import os
 import socket
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from smaug.deploy.config import NOTIFICATION_EXCHANGES, SchedulerConfig
 
 
 def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
@@ -14,11 +17,6 @@ def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0
     except ValueError:
         return default
     return max(value, minimum)
-
-
-def _names(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    found = tuple(n.strip() for n in env.get(name, "").split(",") if n.strip())
-    return found or default
 
 
 @dataclass(frozen=True)
@@ -44,26 +42,22 @@ class SchedulerSettings:
     replica: str = ""
     # Tests only: pause between claiming an occurrence and running it.
     run_delay_seconds: float = 0.0
-    # OpenStack notifications (event triggers): the RabbitMQ the services notify on, as an
-    # amqp:// or oslo.messaging rabbit:// URL; empty means no listening.
+    # OpenStack notifications (event triggers); see smaug.deploy.config.SchedulerConfig, where
+    # they are configured, for what each means.
     notification_url: str = ""
-    # Exchanges to listen on: each service's control_exchange (Cinder uses oslo.messaging's
-    # default "openstack"; Nova, Neutron and Glance their own names).
-    notification_exchanges: tuple[str, ...] = ("openstack", "nova", "neutron", "glance")
-    # Notification topics ([oslo_messaging_notifications] topics); the routing key is
-    # "<topic>.info".
+    notification_exchanges: tuple[str, ...] = NOTIFICATION_EXCHANGES
     notification_topics: tuple[str, ...] = ("notifications",)
-    # The queue all replicas share (durable; one replica gets each message).
     notification_queue: str = "smaug-scheduler.notifications"
-    # Whether the exchanges are declared durable: must match the services'
-    # [oslo_messaging_rabbit] amqp_durable_queues (default false).
     notification_durable_exchanges: bool = False
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> SchedulerSettings:
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, config: SchedulerConfig | None = None
+    ) -> SchedulerSettings:
+        """Tunables from the environment; notifications from ``config`` (the file)."""
         env = os.environ if environ is None else environ
         lookback = _float(env, "SMAUG_SCHEDULER_LOOKBACK_SECONDS", 86400.0, 60.0)
-        return cls(
+        settings = cls(
             poll_seconds=_float(env, "SMAUG_SCHEDULER_POLL_SECONDS", 5.0, 0.05),
             heartbeat_seconds=_float(env, "SMAUG_SCHEDULER_HEARTBEAT_SECONDS", 10.0, 0.05),
             claim_stale_seconds=_float(env, "SMAUG_SCHEDULER_CLAIM_STALE_SECONDS", 60.0, 0.2),
@@ -77,21 +71,16 @@ class SchedulerSettings:
             stop_grace_seconds=_float(env, "SMAUG_SCHEDULER_STOP_GRACE_SECONDS", 10.0),
             replica=env.get("SMAUG_SCHEDULER_REPLICA", ""),
             run_delay_seconds=_float(env, "SMAUG_SCHEDULER_TEST_RUN_DELAY_SECONDS", 0.0),
-            notification_url=env.get("SMAUG_SCHEDULER_NOTIFICATION_URL", "").strip(),
-            notification_exchanges=_names(
-                env, "SMAUG_SCHEDULER_NOTIFICATION_EXCHANGES", cls.notification_exchanges
-            ),
-            notification_topics=_names(
-                env, "SMAUG_SCHEDULER_NOTIFICATION_TOPICS", cls.notification_topics
-            ),
-            notification_queue=env.get("SMAUG_SCHEDULER_NOTIFICATION_QUEUE", "").strip()
-            or cls.notification_queue,
-            notification_durable_exchanges=env.get(
-                "SMAUG_SCHEDULER_NOTIFICATION_DURABLE_EXCHANGES", ""
-            )
-            .strip()
-            .lower()
-            in ("1", "true", "yes", "on"),
+        )
+        if config is None:
+            return settings
+        return replace(
+            settings,
+            notification_url=config.notification_url,
+            notification_exchanges=config.notification_exchanges,
+            notification_topics=config.notification_topics,
+            notification_queue=config.notification_queue,
+            notification_durable_exchanges=config.notification_durable_exchanges,
         )
 
 

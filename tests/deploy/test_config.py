@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from smaug.deploy.config import LOCAL_PROVIDER_ID, ConfigError, load
+from smaug.scheduler.settings import SchedulerSettings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "smaug.example.yaml"
 
@@ -112,3 +113,53 @@ def test_bank_accounts_settings(tmp_path: Path) -> None:
     vault, s3 = load(str(path), {"SMAUG_DATA_DIR": str(tmp_path)}).providers
     assert vault.accounts_required and vault.account_roots == ("/srv/banks",)
     assert not s3.accounts_required and s3.account_roots == ()
+
+
+def test_notification_listening_comes_from_the_file_or_its_overrides(tmp_path: Path) -> None:
+    config = load(str(EXAMPLE), {"SMAUG_DATA_DIR": str(tmp_path)}).scheduler
+    assert config.notification_url == ""
+    assert config.notification_exchanges == ("openstack", "nova", "neutron", "glance")
+    assert config.notification_topics == ("notifications",)
+    assert config.notification_durable_exchanges is False
+    written = tmp_path / "smaug.yaml"
+    written.write_text(
+        "scheduler:\n"
+        "  notification_url: rabbit://guest:guest@mq:5672/\n"
+        "  notification_exchanges: [cinder]\n"
+        "  notification_durable_exchanges: true\n"
+    )
+    config = load(
+        str(written),
+        {
+            "SMAUG_DATA_DIR": str(tmp_path),
+            "SMAUG_SCHEDULER__NOTIFICATION_TOPICS": "notifications, audit",
+            "SMAUG_SCHEDULER__NOTIFICATION_QUEUE": "smaug-a.notifications",
+        },
+    ).scheduler
+    assert config.notification_url == "rabbit://guest:guest@mq:5672/"
+    assert config.notification_exchanges == ("cinder",)
+    assert config.notification_topics == ("notifications", "audit")
+    assert config.notification_queue == "smaug-a.notifications"
+    assert config.notification_durable_exchanges is True
+    settings = SchedulerSettings.from_env({}, config)
+    assert (settings.notification_url, settings.notification_queue) == (
+        config.notification_url,
+        config.notification_queue,
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("notification_exchanges", "[]", "must name at least one"),
+        ("notification_topics", "{a: 1}", "must be a list of names"),
+        ("notification_durable_exchanges", "maybe", "must be true or false"),
+    ],
+)
+def test_bad_notification_settings_name_the_setting(
+    tmp_path: Path, key: str, value: str, message: str
+) -> None:
+    written = tmp_path / "smaug.yaml"
+    written.write_text(f"scheduler:\n  {key}: {value}\n")
+    with pytest.raises(ConfigError, match=f"scheduler.{key} {message}"):
+        load(str(written), {"SMAUG_DATA_DIR": str(tmp_path)})

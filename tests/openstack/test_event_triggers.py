@@ -35,8 +35,8 @@ QUIET = 3
 def notification_queue(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The scheduler listens on the cloud's RabbitMQ through a queue of this test's own."""
     name = f"smaug-test-{uuid.uuid4().hex[:8]}.notifications"
-    monkeypatch.setenv("SMAUG_SCHEDULER_NOTIFICATION_URL", RABBIT)
-    monkeypatch.setenv("SMAUG_SCHEDULER_NOTIFICATION_QUEUE", name)
+    monkeypatch.setenv("SMAUG_SCHEDULER__NOTIFICATION_URL", RABBIT)
+    monkeypatch.setenv("SMAUG_SCHEDULER__NOTIFICATION_QUEUE", name)
     monkeypatch.setenv("SMAUG_SCHEDULER_POLL_SECONDS", "0.5")
     try:
         yield name
