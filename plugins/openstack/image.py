@@ -19,18 +19,21 @@ Restore (main phase) creates a NEW image (``restore_name``, default the original
 ``visibility=public`` is asked for) with the original's formats, min_disk/min_ram, tags,
 protected flag and custom properties, uploads the data from the bank, waits until Glance has it
 active and checks that Glance's checksum and hash equal the recorded ones; on any failure the
-new image is deleted. It sets ``hook.new_resource_id``: the protection service records it under
-``OS::Glance::Image#<original id>``, where the server plugin's restore_complete finds it. Verify
-re-reads every chunk (each checked against its hash by the bank client) and checks the size,
-MD5 and hash against the recorded ones. Delete has nothing outside the bank to remove. Copy
-streams the data into the destination bank (deduplicated there too) with the metadata.
+new image is deleted. A shared image is shared again with the original's member projects (each
+must accept it again: Glance lets only the member do that). It sets ``hook.new_resource_id``:
+the protection service records it under ``OS::Glance::Image#<original id>``, where the server
+plugin's restore_complete finds it. Verify re-reads every chunk (each checked against its hash
+by the bank client) and checks the size, MD5 and hash against the recorded ones. Delete has
+nothing outside the bank to remove. Copy streams the data into the destination bank
+(deduplicated there too) with the metadata.
 
 Bank section:
 ``data`` (stream)
     The image's bytes.
 ``metadata`` (object, JSON, ``saved_info_schema``)
     ``image_id``, ``name``, ``disk_format``, ``container_format``, ``min_disk``, ``min_ram``,
-    ``visibility``, ``protected``, ``os_hidden``, ``tags``, ``properties`` (custom ones,
+    ``visibility``, ``protected``, ``os_hidden``, ``tags``, ``members`` (projects a shared
+    image is shared with), ``properties`` (custom ones,
     strings), ``size``, ``virtual_size``, ``checksum`` (MD5), ``os_hash_algo``,
     ``os_hash_value``, ``owner``, ``created_at``, ``source`` ("image" or "server_snapshot"),
     ``server_id`` (the server whose boot image it is, when protected as a dependent),
@@ -210,6 +213,11 @@ class GlanceImage(OpenStackPlugin):
             "protected": {"type": "boolean"},
             "os_hidden": {"type": "boolean"},
             "tags": {"type": "array", "items": {"type": "string"}},
+            "members": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Projects a shared image was shared with",
+            },
             "properties": {"type": "object", "additionalProperties": {"type": "string"}},
             "size": {"type": "integer"},
             "virtual_size": {"type": ["integer", "null"]},
@@ -297,6 +305,7 @@ class GlanceImage(OpenStackPlugin):
             if temporary:
                 notes.extend(await self._drop_image(connection, temporary))
         saved["image_id"] = hook.resource.id
+        saved["members"] = await self._members(connection, raw) if not temporary else []
         saved["source"] = "server_snapshot" if temporary else "image"
         saved["server_id"] = server_id
         saved["backup_name"] = str(hook.parameters.get("backup_name") or "")
@@ -399,6 +408,18 @@ class GlanceImage(OpenStackPlugin):
                 f"({'; '.join(wrong)}): it changed or was damaged while being read; protect again"
             )
         return saved
+
+    async def _members(self, connection: Any, raw: dict[str, Any]) -> list[str]:
+        """The projects a shared image is shared with (Glance keeps members of shared images
+        only); their acceptance is theirs to give again after a restore."""
+        if raw.get("visibility") != "shared":
+            return []
+        image_id = str(raw["id"])
+        listed = await call_patiently(
+            f"listing the members of image {image_id}",
+            lambda: glance(connection, "GET", f"/images/{image_id}/members").json(),
+        )
+        return sorted(str(member["member_id"]) for member in listed.get("members", []))
 
     async def _snapshot_server(self, hook: Hook, connection: Any, server_id: str) -> str:
         """A Nova snapshot of the server, active in Glance; returns its image id."""
@@ -503,10 +524,44 @@ class GlanceImage(OpenStackPlugin):
             except BaseException:
                 await self._drop_image(connection, new_id)
                 raise
+        notes.extend(await self._share(connection, new_id, body["visibility"], saved))
         hook.new_resource_id = new_id
         hook.state["reason"] = "; ".join(
             [f"restored as image {body['name']} ({new_id}), checksum {image.checksum}", *notes]
         )
+
+    async def _share(
+        self, connection: Any, image_id: str, visibility: str, saved: dict[str, Any]
+    ) -> list[str]:
+        """Share a restored image with the original's members; notes for the restore's reason.
+        A member Glance refuses is named there rather than failing a restore whose data is
+        in place: sharing is the owner's to repair."""
+        members = [str(m) for m in saved.get("members") or []]
+        if not members:
+            return []
+        if visibility != "shared":
+            return [
+                f"not shared with the original's {len(members)} member project(s): restored "
+                f"{visibility}"
+            ]
+        refused = []
+        for member in members:
+            try:
+                await call_patiently(
+                    f"sharing image {image_id} with project {member}",
+                    lambda member=member: glance(
+                        connection, "POST", f"/images/{image_id}/members", json={"member": member}
+                    ),
+                )
+            except PluginError as error:
+                refused.append(f"{member} ({error})")
+        notes = [
+            f"shared again with {len(members) - len(refused)} of {len(members)} member "
+            "project(s); each must accept it again"
+        ]
+        if refused:
+            notes.append(f"Glance refused to share it with {'; '.join(refused)}")
+        return notes
 
     async def _upload(
         self,

@@ -6,6 +6,7 @@ image and bad parameters end in clear errors."""
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +43,13 @@ def test_image_protect_dedup_restore_verify(
         min_ram=64,
         os_distro="cirros",
         smaug_role="database",
+        visibility="shared",
     )
     tenant.connection.image.add_tag(image, "gold")
+    # Shared with two projects: the restored image is shared with them again.
+    members = sorted(uuid.uuid4().hex for _ in range(2))
+    for member in members:
+        tenant.connection.image.add_member(image, member_id=member)
     plan = flows.plan([(IMAGE, image.id, image.name)], {IMAGE: {"backup_name": "nightly"}})
 
     bank = tmp_path / "bank"
@@ -82,7 +88,9 @@ def test_image_protect_dedup_restore_verify(
         64,
     )
     assert new.os_distro == "cirros" and new.properties.get("smaug_role") == "database"
-    assert new.tags == ["gold"] and new.visibility == image.visibility
+    assert new.tags == ["gold"] and new.visibility == "shared"
+    assert sorted(m.member_id for m in tenant.connection.image.members(new.id)) == members
+    assert "shared again with 2 of 2 member project(s)" in state.reason, state.reason
     assert image_bytes(tenant, new.id) == data
 
     verified = flows.verify(first.id)
