@@ -37,6 +37,13 @@ VERSION = 1
 IMAGE = "OS::Glance::Image"
 VOLUME = "OS::Cinder::Volume"
 # Root disks are the first disk of their bus: vda, sda, xvda, hda.
+# What puts a restored server back in the state its original was protected in: the
+# openstacksdk compute method, the status to wait for, and words for progress and the reason.
+POWER_ACTIONS = {
+    "SHUTOFF": ("stop_server", "shutoff", "stopping", "stopped"),
+    "PAUSED": ("pause_server", "paused", "pausing", "paused"),
+    "SUSPENDED": ("suspend_server", "suspended", "suspending", "suspended"),
+}
 ROOT_DEVICES = ("/dev/vda", "/dev/sda", "/dev/xvda", "/dev/hda")
 
 
@@ -541,31 +548,34 @@ class ServerBuild:
 
     async def power(self, server: Any, record: dict[str, Any], inputs: Inputs) -> None:
         """Leave the new server as the original was when protected: SHUTOFF is stopped again,
-        unless the restore parameter power_state is ``active``."""
+        PAUSED paused, SUSPENDED suspended, unless the restore parameter power_state is
+        ``active``."""
         was = str(record.get("status") or "").upper()
+        action = POWER_ACTIONS.get(was)
         if str(self.parameters.get("power_state") or "original") == "active":
-            if was == "SHUTOFF":
-                inputs.notes.append("left running (power_state active); it was SHUTOFF")
+            if action is not None:
+                inputs.notes.append(f"left running (power_state active); it was {was}")
             return
-        if was in ("PAUSED", "SUSPENDED", "SHELVED", "SHELVED_OFFLOADED"):
+        if was in ("SHELVED", "SHELVED_OFFLOADED"):
             inputs.notes.append(f"it was {was} when protected; it was restored ACTIVE")
-        if was != "SHUTOFF":
+        if action is None:
             return
+        method, status, doing, done = action
         compute = self.connection.compute
-        await self.hook.progress(0, 0, f"stopping server {server.id}: it was SHUTOFF")
-        # Not repeated: a stop that did happen would be refused (409) the second time.
-        await call(f"stopping restored server {server.id}", compute.stop_server, server)
+        await self.hook.progress(0, 0, f"{doing} server {server.id}: it was {was}")
+        # Not repeated: an action that did happen would be refused (409) the second time.
+        await call(f"{doing} restored server {server.id}", getattr(compute, method), server)
         await wait_for_status(
             f"restored server {server.name} ({server.id})",
             patient(partial(compute.get_server, server.id)),
-            ["shutoff"],
+            [status],
             timeout=self.timeout,
             poll=self.poll,
             hook=self.hook,
             failed={"error"},
             reason=_fault,
         )
-        inputs.notes.append("stopped, as it was when protected")
+        inputs.notes.append(f"{done}, as it was when protected")
 
 
 def _fault(server: Any) -> str:

@@ -16,7 +16,8 @@ is built again, up to the setting ``build_attempts`` (3) times, unless Nova foun
 the restore fails with Nova's fault message), reattaches the data volumes at their devices, puts
 the floating IPs back (floating.py: the original when free, else a new one on the same external
 network; what cannot be done is a warning in the reason, never a failure), stops the server if
-it was SHUTOFF (restore parameter ``power_state``: ``original``, the default, or ``active``) and
+it was SHUTOFF, pauses or suspends it if it was PAUSED or SUSPENDED (restore parameter
+``power_state``: ``original``, the default, or ``active``) and
 records the new server's id, with ``OS::Neutron::Port#<old>`` and
 ``OS::Neutron::FloatingIP#<old>`` in HookResult.related_resource_ids. Delete: nothing outside
 the bank.
@@ -90,8 +91,9 @@ class Server(OpenStackPlugin):
             "power_state": {
                 "enum": ["original", "active"],
                 "default": "original",
-                "description": "original: a server that was SHUTOFF when protected is stopped "
-                "once restored; active: leave every restored server running",
+                "description": "original: a server that was SHUTOFF, PAUSED or SUSPENDED when "
+                "protected is stopped, paused or suspended once restored; active: leave every "
+                "restored server running",
             },
         },
         "additionalProperties": False,
@@ -114,7 +116,8 @@ class Server(OpenStackPlugin):
             "description": {"type": "string"},
             "status": {
                 "type": "string",
-                "description": "Status when protected; a SHUTOFF server is restored stopped",
+                "description": "Status when protected; a SHUTOFF, PAUSED or SUSPENDED server is "
+                "restored so",
             },
             "tags": {
                 "type": "array",

@@ -1,11 +1,14 @@
 """OS::Nova::Server restores what a server is beyond its disks and addresses, against the real
 Nova, Neutron and Cinder: its floating IP (the original when free, else a new one on the same
-external network, a warning when none is reachable), its tags, its power state (SHUTOFF comes
-back stopped unless the restore asks for active) and the delete_on_termination of its boot and
-data volumes; the ports and floating IPs it mapped reach GetRestore as related_resource_ids."""
+external network, a warning when none is reachable), its tags, its power state (SHUTOFF, PAUSED
+and SUSPENDED come back so unless the restore asks for active) and the delete_on_termination of
+its boot and data volumes; the ports and floating IPs it mapped reach GetRestore as
+related_resource_ids."""
 
 from __future__ import annotations
 
+import io
+import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -218,3 +221,61 @@ def test_floating_ip_tags_power_state_and_delete_on_termination_are_restored(
     assert "is not reachable from subnet" in state.reason, state.reason
     assert "a router with a gateway on the external network" in state.reason, state.reason
     assert f"{FLOATING_IP}#{original_ip.id}" not in state.related_resource_ids
+
+
+def test_paused_and_suspended_servers_come_back_so(
+    openstack_project: Tenant, openstack_cloud: OpenStackCloud, openstack_mesh_factory: Any
+) -> None:
+    conn = openstack_project.connection
+    net = settled(conn.network.create_network, name="idle-net")
+    settled(conn.network.create_subnet, network_id=net.id, cidr="10.60.0.0/24", ip_version=4)
+    image = settled(
+        conn.image.create_image,
+        name="idle-image",
+        disk_format="raw",
+        container_format="bare",
+        data=io.BytesIO(os.urandom(1 << 16)),
+        validate_checksum=False,
+    )
+    servers = {}
+    for name, action, status in (
+        ("paused-1", conn.compute.pause_server, "paused"),
+        ("suspended-1", conn.compute.suspend_server, "suspended"),
+    ):
+        server = boot(
+            conn,
+            name=name,
+            flavor_id=openstack_cloud.flavor(),
+            image_id=image.id,
+            networks=[{"uuid": net.id}],
+        )
+        settled(action, server)
+        wait_status(lambda server=server: conn.compute.get_server(server.id), status)
+        servers[name] = server
+
+    api = KeystoneApi(
+        openstack_mesh_factory(
+            [openstack_plugin("network"), openstack_plugin("server", poll_seconds=0.5)]
+        ),
+        openstack_project,
+    )
+    plan_id = Flows(api).plan([(SERVER, s.id, name) for name, s in servers.items()], {})
+    checkpoint = protect(api, plan_id)
+    assert checkpoint.status == checkpoints_pb2.CHECKPOINT_STATUS_AVAILABLE, checkpoint
+
+    restored = restore_to_end(api, checkpoint.id, {})
+    assert restored.status == common_pb2.OPERATION_STATUS_SUCCEEDED, restored
+    for name, status, done in (
+        ("paused-1", "PAUSED", "paused"),
+        ("suspended-1", "SUSPENDED", "suspended"),
+    ):
+        state = states(restored)[f"{SERVER}#{servers[name].id}"]
+        assert f"{done}, as it was when protected" in state.reason, state.reason
+        assert conn.compute.get_server(state.new_resource_id).status == status
+
+    running = restore_to_end(api, checkpoint.id, {SERVER: {"power_state": "active"}})
+    assert running.status == common_pb2.OPERATION_STATUS_SUCCEEDED, running
+    for name, server in servers.items():
+        state = states(running)[f"{SERVER}#{server.id}"]
+        assert conn.compute.get_server(state.new_resource_id).status == "ACTIVE", name
+        assert "left running (power_state active); it was" in state.reason, state.reason
