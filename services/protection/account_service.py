@@ -5,16 +5,16 @@ Set checks the location against the provider (backend, bucket, account roots), r
 overlaps a shared bank or another account, refuses to move a project whose checkpoints are still
 where it keeps them now, opens the new bank with the given credentials (so wrong ones are
 refused before they are stored), and refuses a location already holding another project's
-checkpoints. Delete refuses while the account holds checkpoints of its project.
+checkpoints. Delete refuses while the account holds checkpoints of its project. Changes run one
+at a time across every protection replica (a store lock, smaug.store.mutex).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import grpc
 
@@ -31,6 +31,8 @@ from smaug.protection.providers import Provider
 from smaug.store.accounts import Account, to_proto, uri
 from smaug.store.mutex import LockBusy
 from smaug.v1 import bank_accounts_pb2, bank_accounts_pb2_grpc
+
+T = TypeVar("T")
 
 # How many of a project's checkpoints a refusal counts before saying "at least".
 COUNT_LIMIT = 1000
@@ -202,19 +204,30 @@ class BankAccountServicer(bank_accounts_pb2_grpc.BankAccountServiceServicer):
                 kind="BANK_ACCOUNT_IN_USE",
             )
 
-    @asynccontextmanager
-    async def _exclusive(self) -> AsyncIterator[None]:
-        """Account changes of every replica in turn: their checks read other accounts and the
-        banks' contents, so two changes interleaving could both pass them."""
-        try:
-            async with self._records.exclusive(ACCOUNTS_LOCK, ACCOUNTS_LOCK_WAIT_SECONDS):
-                yield
-        except LockBusy:
-            raise RpcError(
-                grpc.StatusCode.ABORTED,
-                "another protection service has been changing bank accounts for "
-                f"{ACCOUNTS_LOCK_WAIT_SECONDS:g} s; try again when it is done",
-            ) from None
+    async def _serialised(self, change: Callable[[], Awaitable[T]]) -> T:
+        """Run ``change`` holding the account lock of every replica: the checks read other
+        accounts and the banks' contents, so two changes interleaving could both pass them. A
+        cancelled caller does not cut the change short: its thread work would outlive the lock."""
+
+        async def locked() -> T:
+            try:
+                async with (
+                    self._changing,
+                    self._records.exclusive(ACCOUNTS_LOCK, ACCOUNTS_LOCK_WAIT_SECONDS),
+                ):
+                    return await change()
+            except LockBusy:
+                raise RpcError(
+                    grpc.StatusCode.ABORTED,
+                    "bank accounts are being changed through another protection service, and "
+                    f"this change could not start within {ACCOUNTS_LOCK_WAIT_SECONDS:g} s; try "
+                    "again",
+                ) from None
+
+        task = asyncio.ensure_future(locked())
+        # Retrieved here, so a change that outlives its cancelled caller logs nothing stray.
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())
+        return await asyncio.shield(task)
 
     # -- RPCs ----------------------------------------------------------------------------------
     async def GetBankAccount(
@@ -234,7 +247,8 @@ class BankAccountServicer(bank_accounts_pb2_grpc.BankAccountServiceServicer):
         _admin(identity, "SetBankAccount")
         wanted = request.bank_account
         provider = self._accounts.registry.get(wanted.provider_id, "bank_account.provider_id")
-        async with self._changing, self._exclusive():
+
+        async def change() -> Account:
             current = await self._records.account(provider.id, wanted.project_id)
             account = self._wanted(provider, wanted, current)
             await self._refuse_overlaps(provider, account)
@@ -248,6 +262,9 @@ class BankAccountServicer(bank_accounts_pb2_grpc.BankAccountServiceServicer):
             stored = await self._records.put_account(account)
             if current is not None and moved:
                 await self._accounts.retire(self._accounts.key_of(provider, current))
+            return stored
+
+        stored = await self._serialised(change)
         return bank_accounts_pb2.SetBankAccountResponse(bank_account=to_proto(stored))
 
     async def DeleteBankAccount(
@@ -260,7 +277,8 @@ class BankAccountServicer(bank_accounts_pb2_grpc.BankAccountServiceServicer):
             if await self._records.delete_account(request.provider_id, request.project_id):
                 return bank_accounts_pb2.DeleteBankAccountResponse()
         provider = self._accounts.registry.get(request.provider_id)
-        async with self._changing, self._exclusive():
+
+        async def change() -> None:
             current = await self._records.account(provider.id, request.project_id)
             if current is None:
                 raise not_found(
@@ -277,4 +295,6 @@ class BankAccountServicer(bank_accounts_pb2_grpc.BankAccountServiceServicer):
                 )
             await self._records.delete_account(provider.id, current.project_id)
             await self._accounts.retire(handle.key)
+
+        await self._serialised(change)
         return bank_accounts_pb2.DeleteBankAccountResponse()

@@ -99,7 +99,7 @@ async def _attempt(mutex: StoreMutex) -> bool:
 
         def let_go(done: asyncio.Future[bool]) -> None:
             if not done.cancelled() and done.exception() is None and done.result():
-                mutex.release()
+                asyncio.get_running_loop().run_in_executor(None, mutex.release)
 
         attempt.add_done_callback(let_go)
         raise

@@ -18,6 +18,7 @@ thread lock covers. Acquiring never blocks: callers poll, so a waiter holds no t
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -68,14 +69,14 @@ class StoreMutex:
         return self._try_memory()
 
     def release(self) -> None:
+        """Let go. Never raises: closing the lock's own session or descriptor frees the lock
+        whatever state the connection is in."""
         if self._connection is not None:
             connection, self._connection = self._connection, None
-            try:
-                connection.execute(
-                    sa.text("SELECT pg_advisory_unlock(:key)"), {"key": advisory_key(self.name)}
-                )
-            finally:
-                connection.close()  # ends the session, and any lock with it
+            # Detached from the pool: closing ends the session, and its lock. A connection that
+            # broke meanwhile has lost both already.
+            with contextlib.suppress(Exception):
+                connection.close()
         if self._fd is not None:
             fd, self._fd = self._fd, None
             os.close(fd)  # drops the flock
@@ -86,6 +87,9 @@ class StoreMutex:
     def _try_postgresql(self) -> bool:
         connection = self._store.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         try:
+            # Out of the pool for good: a pooled connection would keep the session, and with it
+            # the lock, after close().
+            connection.detach()
             taken = connection.execute(
                 sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": advisory_key(self.name)}
             ).scalar_one()
