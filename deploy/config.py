@@ -13,6 +13,7 @@ directory, and the in-tree plugins launched as child processes.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import sys
 from dataclasses import dataclass, field
@@ -65,7 +66,12 @@ class ProviderConfig:
         return self.accounts == "required"
 
 
+# Defaults of the scheduler's notification listening (see SchedulerConfig).
 NOTIFICATION_EXCHANGES = ("openstack", "nova", "neutron", "glance")
+NOTIFICATION_TOPICS = ("notifications",)
+NOTIFICATION_QUEUE = "smaug-scheduler.notifications"
+# The prefix of the environment variables that configured it before it moved into the file.
+_RENAMED_NOTIFICATION_VARIABLES = "SMAUG_SCHEDULER_NOTIFICATION_"
 
 
 @dataclass(frozen=True)
@@ -88,9 +94,9 @@ class SchedulerConfig:
     notification_exchanges: tuple[str, ...] = NOTIFICATION_EXCHANGES
     # Notification topics ([oslo_messaging_notifications] topics); the routing key is
     # "<topic>.info".
-    notification_topics: tuple[str, ...] = ("notifications",)
+    notification_topics: tuple[str, ...] = NOTIFICATION_TOPICS
     # The queue all replicas share (durable; one replica gets each message).
-    notification_queue: str = "smaug-scheduler.notifications"
+    notification_queue: str = NOTIFICATION_QUEUE
     # Whether the exchanges are declared durable: must match the services'
     # [oslo_messaging_rabbit] amqp_durable_queues (default false).
     notification_durable_exchanges: bool = False
@@ -156,11 +162,6 @@ def _defaults() -> dict[str, Any]:
             "listen": "127.0.0.1:8791",
             "api_address": "127.0.0.1:8790",
             "database_url": "sqlite:///{data_dir}/smaug.db",
-            "notification_url": "",
-            "notification_exchanges": list(NOTIFICATION_EXCHANGES),
-            "notification_topics": ["notifications"],
-            "notification_queue": "smaug-scheduler.notifications",
-            "notification_durable_exchanges": False,
         },
         "protection": {
             "listen": "127.0.0.1:8792",
@@ -246,9 +247,15 @@ def _number(raw: dict[str, Any], path: str, key: str, minimum: float) -> float:
     return number
 
 
-def _names(raw: dict[str, Any], path: str, key: str) -> tuple[str, ...]:
-    """A non-empty list of names, from YAML or from an environment override ("a,b")."""
+_NAME = re.compile(r"[^\s\[\]{},]+")
+
+
+def _names(raw: dict[str, Any], path: str, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """Names (of exchanges, topics): a YAML list, or "a,b" from an environment override; unset
+    or empty means ``default``."""
     value = raw.get(key)
+    if value is None or value == "":
+        return default
     if isinstance(value, str):
         value = value.split(",")
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -256,20 +263,37 @@ def _names(raw: dict[str, Any], path: str, key: str) -> tuple[str, ...]:
     names = tuple(v.strip() for v in value if v.strip())
     if not names:
         raise ConfigError(f"{path}.{key} must name at least one, got {value!r}")
+    odd = [n for n in names if not _NAME.fullmatch(n)]
+    if odd:
+        raise ConfigError(
+            f"{path}.{key} names may not hold spaces, brackets, braces or commas, got {odd!r} "
+            '(from the environment, give them as "a,b")'
+        )
     return names
 
 
 def _flag(raw: dict[str, Any], path: str, key: str) -> bool:
-    """A boolean, from YAML or from an environment override ("true", "0"...)."""
+    """A boolean, from YAML or from an environment override ("true", "0"...); unset is false."""
     value = raw.get(key)
     if isinstance(value, bool):
         return value
-    text = str(value).strip().lower()
+    text = "" if value is None else str(value).strip().lower()
     if text in ("1", "true", "yes", "on"):
         return True
     if text in ("0", "false", "no", "off", ""):
         return False
     raise ConfigError(f"{path}.{key} must be true or false, got {value!r}")
+
+
+def _refuse_renamed(environ: dict[str, str]) -> None:
+    """Variables of an older release must not be ignored silently: listening would stop."""
+    for name in sorted(environ):
+        if name.startswith(_RENAMED_NOTIFICATION_VARIABLES):
+            setting = name[len("SMAUG_SCHEDULER_") :].lower()
+            raise ConfigError(
+                f"{name} is no longer read: set scheduler.{setting} in the configuration file, "
+                f"or SMAUG_SCHEDULER__{setting.upper()}"
+            )
 
 
 def _expand(value: Any, data_dir: Path) -> Any:
@@ -390,6 +414,7 @@ def _load(path: str | None, environ: dict[str, str]) -> Config:
         if not isinstance(loaded, dict):
             raise ConfigError(f"configuration file {path} must hold a mapping at the top level")
         raw = _merge(raw, loaded)
+    _refuse_renamed(environ)
     raw = _merge(raw, _env_overrides(environ))
 
     data_dir = Path(_require_str(raw, "", "data_dir")).expanduser().resolve()
@@ -417,9 +442,14 @@ def _load(path: str | None, environ: dict[str, str]) -> Config:
             api_address=_require_str(scheduler, "scheduler", "api_address"),
             database_url=_require_str(scheduler, "scheduler", "database_url"),
             notification_url=str(scheduler.get("notification_url") or "").strip(),
-            notification_exchanges=_names(scheduler, "scheduler", "notification_exchanges"),
-            notification_topics=_names(scheduler, "scheduler", "notification_topics"),
-            notification_queue=_require_str(scheduler, "scheduler", "notification_queue"),
+            notification_exchanges=_names(
+                scheduler, "scheduler", "notification_exchanges", NOTIFICATION_EXCHANGES
+            ),
+            notification_topics=_names(
+                scheduler, "scheduler", "notification_topics", NOTIFICATION_TOPICS
+            ),
+            notification_queue=str(scheduler.get("notification_queue") or "").strip()
+            or NOTIFICATION_QUEUE,
             notification_durable_exchanges=_flag(
                 scheduler, "scheduler", "notification_durable_exchanges"
             ),

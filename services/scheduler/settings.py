@@ -8,7 +8,12 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from smaug.deploy.config import NOTIFICATION_EXCHANGES, SchedulerConfig
+from smaug.deploy.config import (
+    NOTIFICATION_EXCHANGES,
+    NOTIFICATION_QUEUE,
+    NOTIFICATION_TOPICS,
+    SchedulerConfig,
+)
 
 
 def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
@@ -46,8 +51,8 @@ class SchedulerSettings:
     # they are configured, for what each means.
     notification_url: str = ""
     notification_exchanges: tuple[str, ...] = NOTIFICATION_EXCHANGES
-    notification_topics: tuple[str, ...] = ("notifications",)
-    notification_queue: str = "smaug-scheduler.notifications"
+    notification_topics: tuple[str, ...] = NOTIFICATION_TOPICS
+    notification_queue: str = NOTIFICATION_QUEUE
     notification_durable_exchanges: bool = False
 
     @classmethod

@@ -120,13 +120,15 @@ def test_notification_listening_comes_from_the_file_or_its_overrides(tmp_path: P
     assert config.notification_url == ""
     assert config.notification_exchanges == ("openstack", "nova", "neutron", "glance")
     assert config.notification_topics == ("notifications",)
+    assert config.notification_queue == "smaug-scheduler.notifications"
     assert config.notification_durable_exchanges is False
+    assert load(None, {"SMAUG_DATA_DIR": str(tmp_path)}).scheduler == config
     written = tmp_path / "smaug.yaml"
     written.write_text(
         "scheduler:\n"
         "  notification_url: rabbit://guest:guest@mq:5672/\n"
         "  notification_exchanges: [cinder]\n"
-        "  notification_durable_exchanges: true\n"
+        "  notification_durable_exchanges:\n"  # null: false
     )
     config = load(
         str(written),
@@ -134,6 +136,7 @@ def test_notification_listening_comes_from_the_file_or_its_overrides(tmp_path: P
             "SMAUG_DATA_DIR": str(tmp_path),
             "SMAUG_SCHEDULER__NOTIFICATION_TOPICS": "notifications, audit",
             "SMAUG_SCHEDULER__NOTIFICATION_QUEUE": "smaug-a.notifications",
+            "SMAUG_SCHEDULER__NOTIFICATION_DURABLE_EXCHANGES": "true",
         },
     ).scheduler
     assert config.notification_url == "rabbit://guest:guest@mq:5672/"
@@ -141,10 +144,26 @@ def test_notification_listening_comes_from_the_file_or_its_overrides(tmp_path: P
     assert config.notification_topics == ("notifications", "audit")
     assert config.notification_queue == "smaug-a.notifications"
     assert config.notification_durable_exchanges is True
+    # An empty override means the default.
+    assert load(
+        str(written),
+        {"SMAUG_DATA_DIR": str(tmp_path), "SMAUG_SCHEDULER__NOTIFICATION_EXCHANGES": ""},
+    ).scheduler.notification_exchanges == ("openstack", "nova", "neutron", "glance")
+
+    # The scheduler listens with exactly what was configured.
     settings = SchedulerSettings.from_env({}, config)
-    assert (settings.notification_url, settings.notification_queue) == (
+    assert (
+        settings.notification_url,
+        settings.notification_exchanges,
+        settings.notification_topics,
+        settings.notification_queue,
+        settings.notification_durable_exchanges,
+    ) == (
         config.notification_url,
+        config.notification_exchanges,
+        config.notification_topics,
         config.notification_queue,
+        config.notification_durable_exchanges,
     )
 
 
@@ -153,6 +172,7 @@ def test_notification_listening_comes_from_the_file_or_its_overrides(tmp_path: P
     [
         ("notification_exchanges", "[]", "must name at least one"),
         ("notification_topics", "{a: 1}", "must be a list of names"),
+        ("notification_exchanges", "['[nova', 'glance]']", "names may not hold spaces"),
         ("notification_durable_exchanges", "maybe", "must be true or false"),
     ],
 )
@@ -163,3 +183,18 @@ def test_bad_notification_settings_name_the_setting(
     written.write_text(f"scheduler:\n  {key}: {value}\n")
     with pytest.raises(ConfigError, match=f"scheduler.{key} {message}"):
         load(str(written), {"SMAUG_DATA_DIR": str(tmp_path)})
+
+
+def test_the_older_notification_variables_stop_start_up_naming_the_new_setting(
+    tmp_path: Path,
+) -> None:
+    environ = {"SMAUG_DATA_DIR": str(tmp_path), "SMAUG_SCHEDULER_NOTIFICATION_URL": "amqp://mq//"}
+    with pytest.raises(
+        ConfigError,
+        match=re.escape(
+            "SMAUG_SCHEDULER_NOTIFICATION_URL is no longer read: set "
+            "scheduler.notification_url in the configuration file, or "
+            "SMAUG_SCHEDULER__NOTIFICATION_URL"
+        ),
+    ):
+        load(None, environ)
