@@ -10,11 +10,12 @@ they read as none.
 Building resolves every input before anything is created: restored ids from the same restore
 (``new_resource_ids``, keyed ``type#original id``) first, else the original when it still
 exists and is usable, else a clear failure naming what is missing and how to fix it. A server
-that goes to ERROR is deleted and built again, up to ``attempts`` times, unless Nova found no
-host for it; the last one is kept for its fault, which the failure quotes. Tags go with the
-create request (Nova 2.52) or right after it (2.26); each volume keeps its
-``delete_on_termination`` (data volumes need Nova 2.79); a server protected SHUTOFF is stopped
-once built, unless the restore asks for ``power_state: active``.
+that goes to ERROR is deleted and built again, up to ``attempts`` times (when Nova found no
+host, once more only, after a pause); the last one is kept for its fault, which the failure
+quotes. Tags go with the create request (Nova 2.52) or right after it (2.26); each volume keeps
+its ``delete_on_termination`` (data volumes need Nova 2.79); a server protected SHUTOFF, PAUSED
+or SUSPENDED is stopped, paused or suspended once built, unless the restore asks for
+``power_state: active``.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ from smaug.plugins.sdk import Hook, PluginError
 VERSION = 1
 IMAGE = "OS::Glance::Image"
 VOLUME = "OS::Cinder::Volume"
-# Root disks are the first disk of their bus: vda, sda, xvda, hda.
 # What puts a restored server back in the state its original was protected in: the
 # openstacksdk compute method, the status to wait for, and words for progress and the reason.
 POWER_ACTIONS = {
@@ -44,6 +44,10 @@ POWER_ACTIONS = {
     "PAUSED": ("pause_server", "paused", "pausing", "paused"),
     "SUSPENDED": ("suspend_server", "suspended", "suspending", "suspended"),
 }
+# Nova's fault when scheduling found no host, and the pause before the one retry it gets.
+NO_HOST = "No valid host"
+NO_HOST_PAUSE_SECONDS = 2.0
+# Root disks are the first disk of their bus: vda, sda, xvda, hda.
 ROOT_DEVICES = ("/dev/vda", "/dev/sda", "/dev/xvda", "/dev/hda")
 
 
@@ -472,11 +476,14 @@ class ServerBuild:
                     reason=_fault,
                 )
             except PluginError as error:
-                # ERROR with a fault; scheduling faults (no host fits) do not pass by retrying.
+                # ERROR with a fault. "No valid host" is tried once more, after a pause: builds
+                # racing for placement (or a placement write that failed) pass, while a server
+                # that fits no host would only fail again.
+                no_host = NO_HOST in error.message
                 final = (
                     error.code != grpc.StatusCode.FAILED_PRECONDITION
                     or attempt == self.attempts
-                    or "No valid host" in error.message
+                    or (no_host and any(NO_HOST in fault for fault in faults))
                 )
                 if final:
                     if faults:
@@ -488,6 +495,8 @@ class ServerBuild:
                     0, 0, f"{error.message}; deleting it and trying again ({attempt + 1})"
                 )
                 await self._delete(server.id)
+                if no_host:
+                    await asyncio.sleep(NO_HOST_PAUSE_SECONDS)
         raise AssertionError("unreachable")  # the last attempt returns or raises
 
     async def _delete(self, server_id: str) -> None:
@@ -563,18 +572,26 @@ class ServerBuild:
         method, status, doing, done = action
         compute = self.connection.compute
         await self.hook.progress(0, 0, f"{doing} server {server.id}: it was {was}")
-        # Not repeated: an action that did happen would be refused (409) the second time.
-        await call(f"{doing} restored server {server.id}", getattr(compute, method), server)
-        await wait_for_status(
-            f"restored server {server.name} ({server.id})",
-            patient(partial(compute.get_server, server.id)),
-            [status],
-            timeout=self.timeout,
-            poll=self.poll,
-            hook=self.hook,
-            failed={"error"},
-            reason=_fault,
-        )
+        try:
+            # Not repeated: an action that did happen would be refused (409) the second time.
+            await call(f"{doing} restored server {server.id}", getattr(compute, method), server)
+            await wait_for_status(
+                f"restored server {server.name} ({server.id})",
+                patient(partial(compute.get_server, server.id)),
+                [status],
+                timeout=self.timeout,
+                poll=self.poll,
+                hook=self.hook,
+                failed={"error"},
+                reason=_fault,
+            )
+        except PluginError as error:
+            # The server is restored and works; some hosts cannot pause or suspend (Ironic,
+            # PCI passthrough). A warning, as for floating IPs, rather than a failed restore.
+            inputs.notes.append(
+                f"warning: it was {was}, but {doing} it failed ({error}); do that by hand"
+            )
+            return
         inputs.notes.append(f"{done}, as it was when protected")
 
 

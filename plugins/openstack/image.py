@@ -305,7 +305,7 @@ class GlanceImage(OpenStackPlugin):
             if temporary:
                 notes.extend(await self._drop_image(connection, temporary))
         saved["image_id"] = hook.resource.id
-        saved["members"] = await self._members(connection, raw) if not temporary else []
+        saved["members"] = [] if temporary else await self._members(hook, connection, raw, notes)
         saved["source"] = "server_snapshot" if temporary else "image"
         saved["server_id"] = server_id
         saved["backup_name"] = str(hook.parameters.get("backup_name") or "")
@@ -409,16 +409,29 @@ class GlanceImage(OpenStackPlugin):
             )
         return saved
 
-    async def _members(self, connection: Any, raw: dict[str, Any]) -> list[str]:
-        """The projects a shared image is shared with (Glance keeps members of shared images
-        only); their acceptance is theirs to give again after a restore."""
+    async def _members(
+        self, hook: Hook, connection: Any, raw: dict[str, Any], notes: list[str]
+    ) -> list[str]:
+        """The projects a shared image of the caller's project is shared with (Glance keeps
+        members of shared images only, and shows another owner's image only the caller's own
+        membership); their acceptance is theirs to give again after a restore."""
         if raw.get("visibility") != "shared":
             return []
         image_id = str(raw["id"])
-        listed = await call_patiently(
-            f"listing the members of image {image_id}",
-            lambda: glance(connection, "GET", f"/images/{image_id}/members").json(),
-        )
+        owner = str(raw.get("owner") or "")
+        if owner != hook.context.project_id:
+            notes.append(f"shared by project {owner}: its members are that project's to record")
+            return []
+        try:
+            listed = await call_patiently(
+                f"listing the members of image {image_id}",
+                lambda: glance(connection, "GET", f"/images/{image_id}/members").json(),
+            )
+        except PluginError as error:
+            if error.code not in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.NOT_FOUND):
+                raise
+            notes.append(f"its members were not recorded ({error})")
+            return []
         return sorted(str(member["member_id"]) for member in listed.get("members", []))
 
     async def _snapshot_server(self, hook: Hook, connection: Any, server_id: str) -> str:
@@ -521,22 +534,30 @@ class GlanceImage(OpenStackPlugin):
                         f"Glance holds different data in restored image {new_id} than the "
                         f"checkpoint recorded ({'; '.join(wrong)}); it was deleted"
                     )
+                notes.extend(
+                    await self._share(connection, new_id, created, body["visibility"], saved)
+                )
             except BaseException:
                 await self._drop_image(connection, new_id)
                 raise
-        notes.extend(await self._share(connection, new_id, body["visibility"], saved))
         hook.new_resource_id = new_id
         hook.state["reason"] = "; ".join(
             [f"restored as image {body['name']} ({new_id}), checksum {image.checksum}", *notes]
         )
 
     async def _share(
-        self, connection: Any, image_id: str, visibility: str, saved: dict[str, Any]
+        self,
+        connection: Any,
+        image_id: str,
+        created: dict[str, Any],
+        visibility: str,
+        saved: dict[str, Any],
     ) -> list[str]:
         """Share a restored image with the original's members; notes for the restore's reason.
-        A member Glance refuses is named there rather than failing a restore whose data is
-        in place: sharing is the owner's to repair."""
-        members = [str(m) for m in saved.get("members") or []]
+        A member Glance refuses is named there rather than failing a restore whose data is in
+        place: sharing is the owner's to repair."""
+        owner = str(created.get("owner") or "")
+        members = [str(m) for m in saved.get("members") or [] if str(m) != owner]
         if not members:
             return []
         if visibility != "shared":
@@ -554,7 +575,9 @@ class GlanceImage(OpenStackPlugin):
                     ),
                 )
             except PluginError as error:
-                refused.append(f"{member} ({error})")
+                # 409: already a member (a retried request whose first answer was lost).
+                if error.code != grpc.StatusCode.FAILED_PRECONDITION:
+                    refused.append(f"{member} ({error})")
         notes = [
             f"shared again with {len(members) - len(refused)} of {len(members)} member "
             "project(s); each must accept it again"

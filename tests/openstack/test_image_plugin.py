@@ -91,6 +91,12 @@ def test_image_protect_dedup_restore_verify(
     assert new.tags == ["gold"] and new.visibility == "shared"
     assert sorted(m.member_id for m in tenant.connection.image.members(new.id)) == members
     assert "shared again with 2 of 2 member project(s)" in state.reason, state.reason
+    # Asked for private, it is private and shared with no one.
+    private = flows.restore(second.id, {IMAGE: {"visibility": "private"}})
+    assert private.status == common_pb2.OPERATION_STATUS_SUCCEEDED, private.status_reason
+    state = state_of(private.resource_states, IMAGE, image.id)
+    assert tenant.connection.image.get_image(state.new_resource_id).visibility == "private"
+    assert "not shared with the original's 2 member project(s): restored private" in state.reason
     assert image_bytes(tenant, new.id) == data
 
     verified = flows.verify(first.id)

@@ -213,6 +213,7 @@ def test_server_is_rebuilt_on_the_restored_network_and_failures_name_their_cause
         restore(api, checkpoint.id, {SERVER: {"restore_flavor_id": huge}}), key_of
     )
     assert "went to status error: No valid host was found" in reason, reason
+    assert "(attempt 2; before:" in reason and "(attempt 3" not in reason, reason  # once more
 
     settled(conn.image.delete_image, image)
     reason = failed_reason(restore(api, checkpoint.id), key_of)

@@ -275,7 +275,7 @@ def test_paused_and_suspended_servers_come_back_so(
 
     running = restore_to_end(api, checkpoint.id, {SERVER: {"power_state": "active"}})
     assert running.status == common_pb2.OPERATION_STATUS_SUCCEEDED, running
-    for name, server in servers.items():
-        state = states(running)[f"{SERVER}#{server.id}"]
+    for name, was in (("paused-1", "PAUSED"), ("suspended-1", "SUSPENDED")):
+        state = states(running)[f"{SERVER}#{servers[name].id}"]
         assert conn.compute.get_server(state.new_resource_id).status == "ACTIVE", name
-        assert "left running (power_state active); it was" in state.reason, state.reason
+        assert f"left running (power_state active); it was {was}" in state.reason, state.reason
