@@ -465,16 +465,8 @@ class ServerBuild:
             server = await call(f"creating server {name}", compute.create_server, **attributes)
             await self.hook.progress(0, 0, f"server {server.id} created; waiting for ACTIVE")
             try:
-                return await wait_for_status(
-                    f"restored server {name} ({server.id})",
-                    patient(partial(compute.get_server, server.id)),
-                    ["active"],
-                    timeout=self.timeout,
-                    poll=self.poll,
-                    hook=self.hook,
-                    failed={"error"},
-                    reason=_fault,
-                )
+                what = f"restored server {name} ({server.id})"
+                return await self._until(what, server.id, "active")
             except PluginError as error:
                 # ERROR with a fault. "No valid host" is tried once more, after a pause: builds
                 # racing for placement (or a placement write that failed) pass, while a server
@@ -498,6 +490,19 @@ class ServerBuild:
                 if no_host:
                     await asyncio.sleep(NO_HOST_PAUSE_SECONDS)
         raise AssertionError("unreachable")  # the last attempt returns or raises
+
+    async def _until(self, what: str, server_id: str, status: str) -> Any:
+        """The server once Nova reports ``status``; ERROR fails with Nova's fault."""
+        return await wait_for_status(
+            what,
+            patient(partial(self.connection.compute.get_server, server_id)),
+            [status],
+            timeout=self.timeout,
+            poll=self.poll,
+            hook=self.hook,
+            failed={"error"},
+            reason=_fault,
+        )
 
     async def _delete(self, server_id: str) -> None:
         """Delete a server that failed to build and wait until it is gone (its ports and
@@ -575,16 +580,7 @@ class ServerBuild:
         try:
             # Not repeated: an action that did happen would be refused (409) the second time.
             await call(f"{doing} restored server {server.id}", getattr(compute, method), server)
-            await wait_for_status(
-                f"restored server {server.name} ({server.id})",
-                patient(partial(compute.get_server, server.id)),
-                [status],
-                timeout=self.timeout,
-                poll=self.poll,
-                hook=self.hook,
-                failed={"error"},
-                reason=_fault,
-            )
+            await self._until(f"restored server {server.name} ({server.id})", server.id, status)
         except PluginError as error:
             # The server is restored and works; some hosts cannot pause or suspend (Ironic,
             # PCI passthrough). A warning, as for floating IPs, rather than a failed restore.

@@ -207,7 +207,9 @@ class BankAccountServicer(bank_accounts_pb2_grpc.BankAccountServiceServicer):
     async def _serialised(self, change: Callable[[], Awaitable[T]]) -> T:
         """Run ``change`` holding the account lock of every replica: the checks read other
         accounts and the banks' contents, so two changes interleaving could both pass them. A
-        cancelled caller does not cut the change short: its thread work would outlive the lock."""
+        caller cancelled while waiting for the lock changes nothing; once the change has begun
+        it runs to its end under the lock, since its thread work would outlive the lock."""
+        caller_gone = asyncio.Event()
 
         async def locked() -> T:
             try:
@@ -215,6 +217,8 @@ class BankAccountServicer(bank_accounts_pb2_grpc.BankAccountServiceServicer):
                     self._changing,
                     self._records.exclusive(ACCOUNTS_LOCK, ACCOUNTS_LOCK_WAIT_SECONDS),
                 ):
+                    if caller_gone.is_set():
+                        raise asyncio.CancelledError
                     return await change()
             except LockBusy:
                 raise RpcError(
@@ -227,7 +231,11 @@ class BankAccountServicer(bank_accounts_pb2_grpc.BankAccountServiceServicer):
         task = asyncio.ensure_future(locked())
         # Retrieved here, so a change that outlives its cancelled caller logs nothing stray.
         task.add_done_callback(lambda done: done.cancelled() or done.exception())
-        return await asyncio.shield(task)
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            caller_gone.set()
+            raise
 
     # -- RPCs ----------------------------------------------------------------------------------
     async def GetBankAccount(

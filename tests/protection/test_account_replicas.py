@@ -1,6 +1,6 @@
 """Two protection services sharing one store change bank accounts one at a time: two projects
 asking at the same instant, through different replicas, for overlapping directories never both
-get them."""
+get them; a change abandoned while it waits for the lock changes nothing."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import itertools
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -15,6 +16,9 @@ from pathlib import Path
 import grpc
 import pytest
 
+from smaug.protection.account_service import ACCOUNTS_LOCK
+from smaug.store.db import Store
+from smaug.store.mutex import StoreMutex
 from smaug.v1 import bank_accounts_pb2, bank_accounts_pb2_grpc
 from support.mesh import Mesh, mesh_env, serve, wait_gone
 from support.ports import free_port
@@ -112,3 +116,41 @@ def test_overlapping_accounts_asked_through_two_replicas_at_once(
     paths = sorted(Path(account.filesystem.path) for account in listed)
     for one, other in itertools.pairwise(paths):
         assert not other.is_relative_to(one), f"{other} lies inside {one}"
+
+
+def test_a_change_that_waits_too_long_or_is_abandoned_changes_nothing(
+    replicas: list[Api], tmp_path: Path
+) -> None:
+    """While something else holds the account lock, a caller that gives up while waiting
+    leaves no account behind once the lock is free."""
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'smaug.db'}", migrate_to=None)
+    holder = StoreMutex(store, ACCOUNTS_LOCK)
+    try:
+        assert holder.try_acquire()
+        api = replicas[0]
+        stub = bank_accounts_pb2_grpc.BankAccountServiceStub(api.channel)
+        request = bank_accounts_pb2.SetBankAccountRequest(
+            bank_account=bank_accounts_pb2.BankAccount(
+                provider_id=PROVIDER,
+                project_id="impatient",
+                filesystem=bank_accounts_pb2.FilesystemBankAccount(
+                    path=str(tmp_path / "accounts" / "impatient")
+                ),
+            )
+        )
+        with pytest.raises(grpc.RpcError) as gave_up:
+            stub.SetBankAccount(request, metadata=api.metadata, timeout=1.5)
+        assert gave_up.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    finally:
+        holder.release()
+        store.dispose()
+    time.sleep(1.5)  # the abandoned change would have run by now
+    listed = api.call(
+        stub.ListBankAccounts,
+        bank_accounts_pb2.ListBankAccountsRequest(provider_id=PROVIDER, project_id="impatient"),
+    ).bank_accounts
+    assert list(listed) == []
+    # And with the lock free, the same request goes through at once.
+    assert set_account(api, "impatient", tmp_path / "accounts" / "impatient") == (
+        grpc.StatusCode.OK
+    )
