@@ -152,14 +152,14 @@ class RegionPool:
     def refuse(self) -> None:
         """The bank service cannot use our regions (another host or user): stop offering them."""
         self.refused = True
-        for region in self.free:
-            region.close()
-        self.count -= len(self.free)
-        self.free = []
+        self._close_free()
 
     def close(self) -> None:
         """Close the free regions now; those still in use close when released."""
         self.closed = True
+        self._close_free()
+
+    def _close_free(self) -> None:
         for region in self.free:
             region.close()
         self.count -= len(self.free)

@@ -3,12 +3,16 @@ face) can tell the caller which field is wrong and how to fix it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
 
 import grpc
 from google.protobuf import any_pb2
+from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
+
+M = TypeVar("M", bound=Message)
 
 
 class RpcError(Exception):
@@ -66,30 +70,29 @@ def failed_precondition(message: str, subject: str, kind: str) -> RpcError:
     return RpcError(grpc.StatusCode.FAILED_PRECONDITION, message, [failure])
 
 
+def _details(error: grpc.aio.AioRpcError, kind: type[M]) -> Iterator[M]:
+    """Client side: the details of type ``kind`` an error carries."""
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    for detail in status.details if status is not None else ():
+        if detail.Is(kind.DESCRIPTOR):
+            found = kind()
+            detail.Unpack(found)
+            yield found
+
+
 def field_violations(error: grpc.aio.AioRpcError) -> dict[str, str]:
     """Client side: the BadRequest field violations carried by an error, by field."""
-    status = rpc_status.from_call(error)  # type: ignore[arg-type]
-    found: dict[str, str] = {}
-    if status is None:
-        return found
-    for detail in status.details:
-        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-            bad = error_details_pb2.BadRequest()
-            detail.Unpack(bad)
-            for violation in bad.field_violations:
-                found[violation.field] = violation.description
-    return found
+    return {
+        violation.field: violation.description
+        for bad in _details(error, error_details_pb2.BadRequest)
+        for violation in bad.field_violations
+    }
 
 
 def precondition_types(error: grpc.aio.AioRpcError) -> set[str]:
     """Client side: the types of the PreconditionFailure violations carried by an error."""
-    status = rpc_status.from_call(error)  # type: ignore[arg-type]
-    found: set[str] = set()
-    if status is None:
-        return found
-    for detail in status.details:
-        if detail.Is(error_details_pb2.PreconditionFailure.DESCRIPTOR):
-            failure = error_details_pb2.PreconditionFailure()
-            detail.Unpack(failure)
-            found.update(violation.type for violation in failure.violations)
-    return found
+    return {
+        violation.type
+        for failure in _details(error, error_details_pb2.PreconditionFailure)
+        for violation in failure.violations
+    }

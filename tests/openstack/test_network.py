@@ -4,7 +4,6 @@ restore parameters are refused with field violations."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 from smaug.mesh.errors import field_violations
 from smaug.v1 import checkpoints_pb2, common_pb2, protectables_pb2
 from support.openstack import PROVIDER, KeystoneApi, OpenStackCloud, Tenant, openstack_plugin
+from support.openstack import external_network as make_external_network
 from support.openstack_flow import plan, protect, restore, settled, states, verify
 
 NETWORK = "OS::Neutron::Network"
@@ -21,18 +21,8 @@ NETWORK = "OS::Neutron::Network"
 
 @pytest.fixture(scope="module")
 def external_network(openstack_cloud: OpenStackCloud) -> Iterator[Any]:
-    """An external network routers can use as gateway (only an admin can make one)."""
-    admin = openstack_cloud.admin.network
-    network = admin.create_network(
-        name=f"smaug-test-external-{uuid.uuid4().hex[:6]}", is_router_external=True
-    )
-    admin.create_subnet(
-        network_id=network.id, cidr="172.30.0.0/24", ip_version=4, enable_dhcp=False
-    )
-    yield network
-    for port in admin.ports(network_id=network.id):
-        admin.delete_port(port, ignore_missing=True)
-    admin.delete_network(network, ignore_missing=True)
+    with make_external_network(openstack_cloud, "172.30.0.0/24") as network:
+        yield network
 
 
 def rule_set(network: Any, group_id: str, own: str) -> set[tuple[Any, ...]]:

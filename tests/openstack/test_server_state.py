@@ -7,9 +7,7 @@ related_resource_ids."""
 
 from __future__ import annotations
 
-import io
 import os
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,8 +20,9 @@ from smaug.plugins.openstack import compute
 from smaug.plugins.openstack.server import Server
 from smaug.v1 import checkpoints_pb2, common_pb2, restores_pb2
 from support.openstack import PROVIDER, KeystoneApi, OpenStackCloud, Tenant, openstack_plugin
+from support.openstack import external_network as make_external_network
 from support.openstack_flow import boot, protect, settled, states, verify, wait_status
-from support.openstack_storage import VOLUME, Flows, struct
+from support.openstack_storage import VOLUME, Flows, make_image, struct
 
 SERVER = "OS::Nova::Server"
 NETWORK = "OS::Neutron::Network"
@@ -33,24 +32,8 @@ PORT = "OS::Neutron::Port"
 
 @pytest.fixture
 def external_network(openstack_cloud: OpenStackCloud) -> Iterator[Any]:
-    """An external network for floating IPs (only an admin can make one); removed after the
-    test with whatever still uses it."""
-    admin = openstack_cloud.admin.network
-    network = admin.create_network(
-        name=f"smaug-test-fip-{uuid.uuid4().hex[:6]}", is_router_external=True
-    )
-    admin.create_subnet(
-        network_id=network.id, cidr="172.29.0.0/24", ip_version=4, enable_dhcp=False
-    )
-    yield network
-    for ip in admin.ips(floating_network_id=network.id):
-        admin.delete_ip(ip, ignore_missing=True)
-    for router in admin.routers():
-        if (router.external_gateway_info or {}).get("network_id") == network.id:
-            admin.update_router(router, external_gateway_info={})
-    for port in admin.ports(network_id=network.id):
-        admin.delete_port(port, ignore_missing=True)
-    admin.delete_network(network, ignore_missing=True)
+    with make_external_network(openstack_cloud, "172.29.0.0/24") as network:
+        yield network
 
 
 def restore_to_end(api: KeystoneApi, checkpoint_id: str, parameters: dict[str, Any]) -> Any:
@@ -229,14 +212,7 @@ def test_paused_and_suspended_servers_come_back_so(
     conn = openstack_project.connection
     net = settled(conn.network.create_network, name="idle-net")
     settled(conn.network.create_subnet, network_id=net.id, cidr="10.60.0.0/24", ip_version=4)
-    image = settled(
-        conn.image.create_image,
-        name="idle-image",
-        disk_format="raw",
-        container_format="bare",
-        data=io.BytesIO(os.urandom(1 << 16)),
-        validate_checksum=False,
-    )
+    image = make_image(openstack_project, "idle-image", os.urandom(1 << 16))
     servers = {}
     for name, action, status in (
         ("paused-1", conn.compute.pause_server, "paused"),

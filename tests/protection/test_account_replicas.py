@@ -5,7 +5,6 @@ get them; a change abandoned while it waits for the lock changes nothing."""
 from __future__ import annotations
 
 import itertools
-import signal
 import subprocess
 import threading
 import time
@@ -20,7 +19,7 @@ from smaug.protection.account_service import ACCOUNTS_LOCK
 from smaug.store.db import Store
 from smaug.store.mutex import StoreMutex
 from smaug.v1 import bank_accounts_pb2, bank_accounts_pb2_grpc
-from support.mesh import Mesh, mesh_env, serve, wait_gone
+from support.mesh import Mesh, mesh_env, serve, stop_served
 from support.ports import free_port
 from support.sample_mesh import PROVIDER, Api, write_config
 
@@ -52,12 +51,7 @@ def replicas(tmp_path: Path) -> Iterator[list[Api]]:
     finally:
         for api in apis:
             api.channel.close()
-        for child in running:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        for child in running:
-            child.wait(30)
-    assert wait_gone(str(tmp_path / "data"), 20) == []
+        stop_served(running, str(tmp_path / "data"))
 
 
 def set_account(api: Api, project: str, path: Path) -> grpc.StatusCode:

@@ -4,7 +4,6 @@ own bank account alike; available checkpoints stay untouched."""
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from smaug.v1 import (
     common_pb2,
     restores_pb2,
 )
-from support.mesh import Mesh, mesh_env, serve, wait_gone
+from support.mesh import Mesh, mesh_env, serve, stop_served
 from support.sample_mesh import PROVIDER, Api, write_config
 
 LEASE_TTL = 3.0
@@ -36,12 +35,7 @@ def services(tmp_path: Path) -> Iterator[tuple[dict[str, str], list[subprocess.P
     }
     running: list[subprocess.Popen[bytes]] = []
     yield env, running
-    for child in running:
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    for child in running:
-        child.wait(30)
-    assert wait_gone(str(tmp_path / "data"), 20) == []
+    stop_served(running, str(tmp_path / "data"))
 
 
 @pytest.mark.parametrize("in_account", [False, True], ids=["shared-bank", "bank-account"])

@@ -69,6 +69,17 @@ def wait_gone(marker: str, seconds: float) -> list[int]:
     return left
 
 
+def stop_served(children: list[subprocess.Popen[bytes]], marker: str) -> None:
+    """SIGTERM the processes ``serve`` started, wait for each, and check that nothing of theirs
+    (no plugin server) outlives them."""
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        child.wait(30)
+    assert wait_gone(marker, 20) == []
+
+
 def health_status(address: str, service: str = "") -> str:
     with grpc.insecure_channel(address) as channel:
         reply = health_pb2_grpc.HealthStub(channel).Check(

@@ -11,6 +11,7 @@ import os
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -181,6 +182,28 @@ def openstack_project(openstack_cloud: OpenStackCloud) -> Iterator[Tenant]:
         yield tenant
     finally:
         clean_tenant(tenant)
+
+
+@contextmanager
+def external_network(cloud: OpenStackCloud, cidr: str) -> Iterator[Any]:
+    """An external network for router gateways and floating IPs (only an admin can make one);
+    removed afterwards with whatever still uses it."""
+    admin = cloud.admin.network
+    network = admin.create_network(
+        name=f"smaug-test-external-{uuid.uuid4().hex[:6]}", is_router_external=True
+    )
+    admin.create_subnet(network_id=network.id, cidr=cidr, ip_version=4, enable_dhcp=False)
+    try:
+        yield network
+    finally:
+        for ip in admin.ips(floating_network_id=network.id):
+            admin.delete_ip(ip, ignore_missing=True)
+        for router in admin.routers():
+            if (router.external_gateway_info or {}).get("network_id") == network.id:
+                admin.update_router(router, external_gateway_info={})
+        for port in admin.ports(network_id=network.id):
+            admin.delete_port(port, ignore_missing=True)
+        admin.delete_network(network, ignore_missing=True)
 
 
 def openstack_plugin(module: str, **settings: Any) -> dict[str, Any]:
